@@ -1,0 +1,43 @@
+/**
+ * Every Helm chart this program installs, pinned in one place. Bumping a chart is a change
+ * here plus a check of the values against that version's defaults
+ * (`../shared/tools/check-chart-values out/synth`).
+ */
+export interface ChartRef {
+  /** Chart name in the repository. */
+  readonly chart: string;
+  /** Exact chart version; never a range. */
+  readonly version: string;
+  /** Helm repository URL. */
+  readonly repo: string;
+}
+
+export const CHARTS = {
+  kubePrometheusStack: {
+    chart: "kube-prometheus-stack",
+    version: "88.5.3",
+    repo: "https://prometheus-community.github.io/helm-charts",
+  },
+  // The thanos-community chart runs the official quay.io/thanos/thanos image
+  // (Bitnami's thanos images stopped being published in 2025).
+  thanos: {
+    chart: "thanos",
+    version: "0.38.0",
+    repo: "https://thanos-community.github.io/helm-charts",
+  },
+  opensearch: {
+    chart: "opensearch",
+    version: "3.6.0",
+    repo: "https://opensearch-project.github.io/helm-charts/",
+  },
+  opensearchDashboards: {
+    chart: "opensearch-dashboards",
+    version: "3.6.0",
+    repo: "https://opensearch-project.github.io/helm-charts/",
+  },
+  fluentBit: {
+    chart: "fluent-bit",
+    version: "0.58.1",
+    repo: "https://fluent.github.io/helm-charts/",
+  },
+} as const satisfies Record<string, ChartRef>;

@@ -1,0 +1,495 @@
+/**
+ * The one config schema every stack file is validated against.
+ *
+ * A stack file's `config:` map is flat (`multicluster:role`, `multicluster:central`, ...);
+ * `parseStackConfig` validates it, applies the defaults that live in the schema, resolves
+ * the kubeconfig, and throws a `ConfigError` naming the stack file, the key path and what
+ * was expected. It is pure apart from reading the kubeconfig file, so it is tested without
+ * the Pulumi engine; `loadStackConfig` feeds it the running stack's config.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { z } from "zod";
+import { durationMs, parseDuration } from "./duration";
+
+/** The Pulumi project name, and so the namespace of every config key. */
+export const PROJECT = "multicluster";
+
+/** Config keys that hold secrets: set them with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["kubeconfig", "minioUser", "minioPassword", "alertWebhookCritical", "alertWebhookWarning"] as const;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    /** Full key path, e.g. `multicluster:central.receive.replicationFactor`. */
+    readonly keyPath: string,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${keyPath}: ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `expected ${what} of at most 63 characters`)
+    .regex(DNS_LABEL, `expected ${what}: lowercase letters, digits and '-', starting and ending with a letter or digit`);
+
+/**
+ * A tenant id travels as the THANOS-TENANT header value, the `tenant_id` label value and
+ * a namespace name, so it must be valid as all three: a DNS-1123 label.
+ */
+const tenantId = dnsLabel("a tenant id usable as header value, label value and namespace name");
+
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
+  message: "expected a Prometheus duration such as 90m, 36h or 7d",
+});
+
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, "expected a Kubernetes quantity such as 500m, 256Mi or 10Gi");
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
+  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
+});
+
+// S3 bucket naming rules (the subset MinIO enforces too).
+const bucketName = z
+  .string()
+  .min(3, "expected an S3 bucket name of 3 to 63 characters")
+  .max(63, "expected an S3 bucket name of 3 to 63 characters")
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "expected an S3 bucket name: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit")
+  .refine((s) => !/^\d+\.\d+\.\d+\.\d+$/.test(s), "expected an S3 bucket name, not an IP address")
+  .refine((s) => !s.includes(".."), "expected an S3 bucket name without '..'");
+
+const httpHeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name (letters, digits and '-')");
+
+const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a Prometheus label name");
+
+// ---------------------------------------------------------------------------
+// Central
+
+const centralSchema = z
+  .strictObject({
+    /** Namespace of everything the central stack installs. */
+    namespace: dnsLabel("a namespace name").default("monitoring"),
+    receive: z
+      .strictObject({
+        replicas: z.int().min(1).default(3),
+        replicationFactor: z.int().min(1).default(3),
+        tenantHeader: httpHeaderName.default("THANOS-TENANT"),
+        defaultTenant: tenantId.default("default-tenant"),
+        tenantLabel: promLabelName.default("tenant_id"),
+        /** How long receivers keep blocks locally after uploading them (`--tsdb.retention`). */
+        retention: duration.default("1d"),
+        storageSize: quantity.default("50Gi"),
+        storageClassName: z.string().optional(),
+        resources: resources.prefault({ requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
+        service: z
+          .strictObject({
+            /** A fixed address for the LoadBalancer (MetalLB, cloud static IP). */
+            loadBalancerIP: z.union([z.ipv4(), z.ipv6()]).optional(),
+            /** CIDRs allowed to reach the remote-write endpoint; empty means anyone. */
+            loadBalancerSourceRanges: z.array(z.union([z.cidrv4(), z.cidrv6()])).default([]),
+            annotations: z.record(z.string(), z.string()).default({}),
+          })
+          .prefault({}),
+        ingress: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            host: z.string().optional(),
+            className: z.string().optional(),
+            /** Secret holding the certificate; cert-manager can fill it from the annotations. */
+            tlsSecretName: z.string().optional(),
+            annotations: z.record(z.string(), z.string()).default({}),
+          })
+          .prefault({})
+          .refine((ing) => !ing.enabled || !!ing.host, { message: "expected a host when the ingress is enabled", path: ["host"] }),
+      })
+      .prefault({}),
+    /** Compactor retention per resolution. */
+    retention: z
+      .strictObject({
+        raw: duration.default("7d"),
+        fiveMinutes: duration.default("30d"),
+        oneHour: duration.default("180d"),
+      })
+      .prefault({}),
+    prometheus: z
+      .strictObject({
+        replicas: z.int().min(1).default(2),
+        /** Local retention; older data is served from the bucket. */
+        retention: duration.default("2d"),
+        storageSize: quantity.default("50Gi"),
+        storageClassName: z.string().optional(),
+      })
+      .prefault({}),
+    alertmanager: z.strictObject({ replicas: z.int().min(1).default(3) }).prefault({}),
+    grafana: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Public host name; without it `grafanaUrl` is the in-cluster Service URL. */
+        host: z.string().optional(),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        opensearchReplicas: z.int().min(1).default(3),
+        retentionDays: z.int().min(1).default(30),
+        storageSize: quantity.default("50Gi"),
+      })
+      .prefault({}),
+    minio: z.strictObject({
+      /** host:port of the existing MinIO server's S3 API. */
+      endpoint: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "expected host:port of the MinIO S3 API, without a scheme"),
+      ssl: z.boolean().default(false),
+      insecureSkipVerify: z.boolean().default(false),
+      region: z.string().default("us-east-1"),
+    }),
+    buckets: z
+      .strictObject({
+        thanos: bucketName.default("thanos-bucket"),
+        longhorn: bucketName.default("longhorn-backups"),
+        opensearch: bucketName.default("opensearch-logs"),
+      })
+      .prefault({}),
+    /**
+     * The edge clusters and tenants expected to write here. It feeds the "stopped sending"
+     * alerts, the `tenants` output and `verify`; an unlisted cluster is still accepted.
+     */
+    tenants: z.array(z.strictObject({ id: tenantId, cluster: dnsLabel("a cluster name") })).default([]),
+  })
+  .superRefine((c, ctx) => {
+    if (c.receive.replicationFactor > c.receive.replicas) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["receive", "replicationFactor"],
+        message: `expected at most receive.replicas (${c.receive.replicas}), got ${c.receive.replicationFactor}`,
+      });
+    }
+    if (c.receive.replicationFactor % 2 === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["receive", "replicationFactor"],
+        message: `expected an odd replication factor (quorum is RF/2+1, so ${c.receive.replicationFactor} tolerates no more failures than ${c.receive.replicationFactor - 1}), got ${c.receive.replicationFactor}`,
+      });
+    }
+    const r = c.retention;
+    const ms = (d: string) => parseDuration(d) ?? 0;
+    // The compactor downsamples raw blocks older than 40h and 5m blocks older than 10d.
+    if (ms(r.raw) <= durationMs("40h")) {
+      ctx.addIssue({ code: "custom", path: ["retention", "raw"], message: `expected more than 40h (raw blocks are downsampled to 5m once 40h old), got ${r.raw}` });
+    }
+    if (ms(r.fiveMinutes) <= durationMs("10d")) {
+      ctx.addIssue({ code: "custom", path: ["retention", "fiveMinutes"], message: `expected more than 10d (5m blocks are downsampled to 1h once 10d old), got ${r.fiveMinutes}` });
+    }
+    if (ms(r.fiveMinutes) < ms(r.raw)) {
+      ctx.addIssue({ code: "custom", path: ["retention", "fiveMinutes"], message: `expected at least retention.raw (${r.raw}), got ${r.fiveMinutes}` });
+    }
+    if (ms(r.oneHour) < ms(r.fiveMinutes)) {
+      ctx.addIssue({ code: "custom", path: ["retention", "oneHour"], message: `expected at least retention.fiveMinutes (${r.fiveMinutes}), got ${r.oneHour}` });
+    }
+    if (ms(c.receive.retention) < durationMs("2h")) {
+      ctx.addIssue({ code: "custom", path: ["receive", "retention"], message: `expected at least 2h (one TSDB block), got ${c.receive.retention}` });
+    }
+    const bucketValues = Object.entries(c.buckets);
+    bucketValues.forEach(([key, name], i) => {
+      const first = bucketValues.findIndex(([, other]) => other === name);
+      if (first < i) ctx.addIssue({ code: "custom", path: ["buckets", key], message: `expected a bucket name not already used by buckets.${bucketValues[first][0]}, got ${name}` });
+    });
+    c.tenants.forEach((t, i) => {
+      const first = c.tenants.findIndex((o) => o.id === t.id);
+      if (first < i) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a unique tenant id, ${t.id} is also tenants[${first}]` });
+    });
+  });
+
+// ---------------------------------------------------------------------------
+// Edge
+
+const edgeSchema = z
+  .strictObject({
+    /** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
+    centralStack: z
+      .string()
+      .regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "expected a stack name such as organization/multicluster/cluster-01"),
+    namespace: dnsLabel("a namespace name").default("monitoring"),
+    /** Tenant id of the cluster-wide agent; the cluster name by default. */
+    tenantId: tenantId.optional(),
+    /** Node names tenants may be placed on (`kubernetes.io/hostname`). */
+    nodes: z.array(dnsLabel("a node name")).default([]),
+    tenants: z
+      .array(
+        z.strictObject({
+          id: tenantId,
+          node: dnsLabel("a node name"),
+          quota: z
+            .strictObject({
+              cpu: quantity.default("2"),
+              memory: quantity.default("4Gi"),
+              pods: z.int().min(1).default(20),
+            })
+            .prefault({}),
+        }),
+      )
+      .default([]),
+    remoteWrite: z
+      .strictObject({
+        // Sized for the seed's load (about 7,800 samples/s across the fleet, 2-3k per agent):
+        // one shard sends ~40k samples/s, so 20 shards drain a 2h backlog in minutes without
+        // letting six recovering agents open 300 connections against three receivers.
+        queue: z
+          .strictObject({
+            capacity: z.int().min(1).default(10000),
+            minShards: z.int().min(1).default(1),
+            maxShards: z.int().min(1).default(20),
+            maxSamplesPerSend: z.int().min(1).default(2000),
+            batchSendDeadline: duration.default("5s"),
+            minBackoff: duration.default("30ms"),
+            maxBackoff: duration.default("30s"),
+          })
+          .prefault({}),
+        tls: z
+          .strictObject({
+            /** PEM CA bundle for a receiver behind a private CA (public data, not a secret). */
+            caCert: z.string().optional(),
+            serverName: z.string().optional(),
+            insecureSkipVerify: z.boolean().default(false),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .refine((rw) => rw.queue.capacity >= rw.queue.maxSamplesPerSend, {
+        message: "expected queue.capacity of at least queue.maxSamplesPerSend",
+        path: ["queue", "capacity"],
+      })
+      .refine((rw) => rw.queue.maxShards >= rw.queue.minShards, { message: "expected queue.maxShards of at least queue.minShards", path: ["queue", "maxShards"] }),
+    wal: z
+      .strictObject({
+        /** How long the agent keeps unsent samples (`--storage.agent.retention.max-time`). */
+        maxTime: duration.default("6h"),
+        storageSize: quantity.default("10Gi"),
+        storageClassName: z.string().optional(),
+      })
+      .prefault({})
+      .refine((w) => (parseDuration(w.maxTime) ?? 0) >= durationMs("2h"), {
+        message: "expected at least 2h, so a central outage of 2h loses no samples",
+        path: ["maxTime"],
+      }),
+    resources: resources.prefault({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
+  })
+  .superRefine((e, ctx) => {
+    e.tenants.forEach((t, i) => {
+      const first = e.tenants.findIndex((o) => o.id === t.id);
+      if (first < i) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a unique tenant id, ${t.id} is also tenants[${first}]` });
+      if (t.id === e.tenantId) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a tenant id other than the cluster's own tenantId ${t.id}` });
+      if (!e.nodes.includes(t.node)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tenants", i, "node"],
+          message: `expected one of the nodes in edge.nodes (${e.nodes.join(", ") || "none listed"}), got ${t.node}`,
+        });
+      }
+    });
+  });
+
+// ---------------------------------------------------------------------------
+// Stack
+
+const common = {
+  cluster: dnsLabel("a cluster name").optional(),
+  kubeconfig: z.string().min(1).optional(),
+  kubeContext: z.string().min(1).optional(),
+};
+
+const centralStackSchema = z.strictObject({
+  ...common,
+  role: z.literal("central"),
+  central: centralSchema,
+  minioUser: z.string().min(3, "expected the MinIO admin access key (set it with --secret)"),
+  minioPassword: z.string().min(8, "expected the MinIO admin secret key of at least 8 characters (set it with --secret)"),
+  alertWebhookCritical: z.url().optional(),
+  alertWebhookWarning: z.url().optional(),
+});
+
+const edgeStackSchema = z.strictObject({
+  ...common,
+  role: z.literal("edge"),
+  edge: edgeSchema,
+});
+
+export type CentralSettings = z.output<typeof centralSchema>;
+export type EdgeSettings = z.output<typeof edgeSchema>;
+export type TenantSettings = EdgeSettings["tenants"][number];
+
+/** Where the kubernetes provider's kubeconfig came from, and its content. */
+export interface Kubeconfig {
+  /** The file it was read from, or "inline" when the config holds the content. */
+  source: string;
+  content: string;
+  context: string;
+}
+
+interface StackBase {
+  stack: string;
+  cluster: string;
+  kubeconfig: Kubeconfig;
+}
+export interface CentralStackConfig extends StackBase {
+  role: "central";
+  central: CentralSettings;
+  minio: { user: string; password: string };
+  alertWebhooks: { critical?: string; warning?: string };
+}
+export interface EdgeStackConfig extends StackBase {
+  role: "edge";
+  edge: EdgeSettings & { tenantId: string };
+}
+export type StackConfig = CentralStackConfig | EdgeStackConfig;
+
+export interface ParseOptions {
+  /** Stack name (`cluster-01`); the default cluster name. */
+  stack: string;
+  /** File name used in error messages; `Pulumi.<stack>.yaml` by default. */
+  file?: string;
+  /** Relative kubeconfig paths resolve against this directory. */
+  projectDir?: string;
+  /** Environment for `KUBECONFIG` and `HOME`; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Validates a stack's flat config map (`{"multicluster:role": "central", ...}`, objects
+ * already parsed). Keys of other namespaces (`kubernetes:`, `pulumi:`) are ignored.
+ */
+export function parseStackConfig(flat: Record<string, unknown>, opts: ParseOptions): StackConfig {
+  const file = opts.file ?? `Pulumi.${opts.stack}.yaml`;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = value;
+  }
+  const fail = (keyPath: (string | number)[], expected: string): never => {
+    throw new ConfigError(file, formatKeyPath(keyPath), expected);
+  };
+
+  if (raw.role === undefined) fail(["role"], 'expected "central" or "edge", got nothing');
+  if (raw.role !== "central" && raw.role !== "edge") fail(["role"], `expected "central" or "edge", got ${JSON.stringify(raw.role)}`);
+  if (raw.role === "edge" && raw.edge === undefined) fail(["edge", "centralStack"], "expected the central stack's name for the StackReference, got nothing");
+  if (raw.role === "central" && raw.central === undefined) fail(["central"], "expected the central settings (at least central.minio.endpoint), got nothing");
+
+  const schema = raw.role === "central" ? centralStackSchema : edgeStackSchema;
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const keyPath = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+    const expected = issue.code === "unrecognized_keys" ? `unknown key (expected one of the documented keys; see README)` : issue.message;
+    fail(keyPath as (string | number)[], expected);
+  }
+  const parsed = result.data!;
+  const cluster = parsed.cluster ?? opts.stack;
+  if (!DNS_LABEL.test(cluster)) fail(["cluster"], `expected a cluster name (the stack name ${opts.stack} is not a DNS label; set cluster explicitly)`);
+  const kubeconfig = resolveKubeconfig(parsed.kubeconfig, parsed.kubeContext, opts, fail);
+
+  if (parsed.role === "central") {
+    return {
+      role: "central",
+      stack: opts.stack,
+      cluster,
+      kubeconfig,
+      central: parsed.central,
+      minio: { user: parsed.minioUser, password: parsed.minioPassword },
+      alertWebhooks: { critical: parsed.alertWebhookCritical, warning: parsed.alertWebhookWarning },
+    };
+  }
+  return { role: "edge", stack: opts.stack, cluster, kubeconfig, edge: { ...parsed.edge, tenantId: parsed.edge.tenantId ?? cluster } };
+}
+
+function formatKeyPath(keyPath: readonly PropertyKey[]): string {
+  let out = PROJECT + ":";
+  keyPath.forEach((part, i) => {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += (i === 0 ? "" : ".") + String(part);
+  });
+  return out;
+}
+
+/** True when the value is the kubeconfig itself rather than a path to it. */
+function isInlineKubeconfig(value: string): boolean {
+  return value.includes("\n") || /^\s*(apiVersion|\{)/.test(value);
+}
+
+function resolveKubeconfig(
+  value: string | undefined,
+  context: string | undefined,
+  opts: ParseOptions,
+  fail: (keyPath: (string | number)[], expected: string) => never,
+): Kubeconfig {
+  const env = opts.env ?? process.env;
+  let source: string;
+  let content: string;
+  if (value !== undefined && isInlineKubeconfig(value)) {
+    source = "inline";
+    content = value;
+  } else {
+    const home = env.HOME ?? os.homedir();
+    const fromEnv = env.KUBECONFIG?.split(path.delimiter).find((p) => p !== "");
+    const chosen = value ?? fromEnv ?? path.join(home, ".kube", "config");
+    source = path.resolve(opts.projectDir ?? process.cwd(), chosen.replace(/^~(?=$|\/)/, home));
+    const origin = value !== undefined ? "" : fromEnv ? " (from $KUBECONFIG; multicluster:kubeconfig is not set)" : " (the default; multicluster:kubeconfig is not set)";
+    if (!fs.existsSync(source)) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} does not exist`);
+    content = fs.readFileSync(source, "utf8");
+  }
+  let doc: { contexts?: { name?: string }[]; "current-context"?: string } | undefined;
+  try {
+    doc = YAML.parse(content);
+  } catch (err) {
+    fail(["kubeconfig"], `expected a kubeconfig in YAML, but ${source} does not parse: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const contexts = (doc?.contexts ?? []).map((c) => c.name).filter((n): n is string => typeof n === "string");
+  if (contexts.length === 0) fail(["kubeconfig"], `expected a kubeconfig with at least one context, ${source} has none`);
+  const chosenContext = context ?? doc?.["current-context"];
+  if (chosenContext === undefined) fail(["kubeContext"], `expected a context name (${source} sets no current-context); one of ${contexts.join(", ")}`);
+  if (!contexts.includes(chosenContext!)) fail(["kubeContext"], `expected one of the contexts in ${source} (${contexts.join(", ")}), got ${chosenContext}`);
+  return { source, content, context: chosenContext! };
+}
+
+/** Top-level keys holding objects; Pulumi hands them to the program as JSON strings. */
+const OBJECT_KEYS = new Set(["central", "edge"].map((k) => `${PROJECT}:${k}`));
+
+/** The config map as Pulumi passes it (all strings) turned back into values for the schema. */
+export function decodePulumiConfig(strings: Record<string, string>, file: string): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(strings)) {
+    if (!OBJECT_KEYS.has(key)) {
+      flat[key] = value;
+      continue;
+    }
+    try {
+      flat[key] = JSON.parse(value);
+    } catch {
+      throw new ConfigError(file, key, `expected a map of settings, got ${JSON.stringify(value)}`);
+    }
+  }
+  return flat;
+}
+
+/**
+ * Reads the running stack's config (under `pulumi up` or mocks) and validates it.
+ * Relative kubeconfig paths resolve against the working directory, which Pulumi sets to
+ * the project directory.
+ */
+export function loadStackConfig(): StackConfig {
+  const stack = pulumi.getStack();
+  const file = `Pulumi.${stack}.yaml`;
+  return parseStackConfig(decodePulumiConfig(pulumi.runtime.allConfig(), file), { stack, file });
+}

@@ -1,0 +1,55 @@
+/**
+ * The stack outputs contract. Ops scripts (`npm run verify`), the edge stacks'
+ * StackReference and the tests all read outputs through these schemas, so a renamed or
+ * reshaped output breaks loudly here instead of silently in an ops script.
+ */
+import { z } from "zod";
+
+/** A tenant that writes to the central receiver, and the cluster its agent runs in. */
+export const tenantRefSchema = z.object({ id: z.string(), cluster: z.string() });
+export type TenantRef = z.infer<typeof tenantRefSchema>;
+
+const bucketNamesSchema = z.object({ thanos: z.string(), longhorn: z.string(), opensearch: z.string() });
+const credentialsSchema = z.object({ accessKey: z.string(), secretKey: z.string() });
+
+export const centralOutputsSchema = z.object({
+  role: z.literal("central"),
+  cluster: z.string(),
+  /** `http(s)://<address>:<port>/api/v1/receive`: where every agent writes. */
+  receiveRemoteWriteUrl: z.string(),
+  /** The receive LoadBalancer's IP or host name, as the Service status reports it. */
+  receiveAddress: z.string(),
+  /** The header receivers read the tenant from. */
+  tenantHeader: z.string(),
+  /** Thanos Query Frontend's HTTP API (what Grafana and `verify` query). */
+  queryUrl: z.string(),
+  grafanaUrl: z.string(),
+  bucketNames: bucketNamesSchema,
+  /** The tenants central expects to hear from (central.tenants in its stack file). */
+  tenants: z.array(tenantRefSchema),
+  /** Secret: MinIO credentials per consumer, for Longhorn's and OpenSearch's backup targets. */
+  bucketCredentials: z.object({ thanos: credentialsSchema, longhorn: credentialsSchema, opensearch: credentialsSchema }),
+  /** Secret: Grafana's admin password. */
+  grafanaAdminPassword: z.string(),
+});
+export type CentralOutputs = z.infer<typeof centralOutputsSchema>;
+
+export const edgeOutputsSchema = z.object({
+  role: z.literal("edge"),
+  cluster: z.string(),
+  /** The URL this cluster's agents write to (the central `receiveRemoteWriteUrl`). */
+  remoteWriteUrl: z.string(),
+  /** Every tenant id this cluster writes as: the cluster agent's, then each TenantAgent's. */
+  tenants: z.array(tenantRefSchema),
+});
+export type EdgeOutputs = z.infer<typeof edgeOutputsSchema>;
+
+export const stackOutputsSchema = z.discriminatedUnion("role", [centralOutputsSchema, edgeOutputsSchema]);
+export type StackOutputs = z.infer<typeof stackOutputsSchema>;
+
+/** Outputs that are exported only as Pulumi secrets. */
+export const SECRET_OUTPUTS = ["bucketCredentials", "grafanaAdminPassword"] as const satisfies readonly (keyof CentralOutputs)[];
+
+/** The central output the edge stacks read through their StackReference. */
+export const REMOTE_WRITE_URL_OUTPUT = "receiveRemoteWriteUrl" satisfies keyof CentralOutputs;
+export const TENANT_HEADER_OUTPUT = "tenantHeader" satisfies keyof CentralOutputs;

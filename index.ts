@@ -1,0 +1,73 @@
+/**
+ * One program, four stacks: the stack file's `multicluster:role` picks the central hub
+ * (cluster-01) or an edge cluster (cluster-02..04, and any cluster-05 added later).
+ *
+ * The module exports a function, so Pulumi (and the offline synth) runs it per stack and
+ * takes what it returns as the stack outputs.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CentralThanos } from "./components/central-thanos";
+import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
+import { EdgeAgent } from "./components/edge-agent";
+import { kubernetesProvider } from "./components/kubernetes-provider";
+import { MinioBuckets } from "./components/minio-buckets";
+import { CentralOutputs, EdgeOutputs, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./components/outputs";
+import { TenantAgent } from "./components/tenant-agent";
+
+/** Stack outputs, each value possibly still an Output; the shapes are the contract in components/outputs.ts. */
+type Exported<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+function central(config: CentralStackConfig, provider: k8s.Provider): Exported<CentralOutputs> {
+  const settings = config.central;
+  const buckets = new MinioBuckets(`${config.cluster}-buckets`, {
+    minio: settings.minio,
+    buckets: settings.buckets,
+    adminUser: config.minio.user,
+    adminPassword: config.minio.password,
+  });
+  const thanos = new CentralThanos(`${config.cluster}-thanos`, { cluster: config.cluster, settings }, { providers: { kubernetes: provider } });
+  return {
+    role: "central",
+    cluster: config.cluster,
+    receiveRemoteWriteUrl: thanos.receiveRemoteWriteUrl,
+    receiveAddress: thanos.receiveAddress,
+    tenantHeader: settings.receive.tenantHeader,
+    queryUrl: thanos.queryUrl,
+    grafanaUrl: thanos.grafanaUrl,
+    bucketNames: buckets.bucketNames,
+    tenants: settings.tenants,
+    bucketCredentials: pulumi.secret({ thanos: { accessKey: "", secretKey: "" }, longhorn: { accessKey: "", secretKey: "" }, opensearch: { accessKey: "", secretKey: "" } }),
+    grafanaAdminPassword: pulumi.secret(""),
+  };
+}
+
+function edge(config: EdgeStackConfig, provider: k8s.Provider): Exported<EdgeOutputs> {
+  const settings = config.edge;
+  const centralStack = new pulumi.StackReference(settings.centralStack);
+  // requireOutput: a central stack without these outputs is an error, not an empty URL.
+  const remoteWriteUrl = centralStack.requireOutput(REMOTE_WRITE_URL_OUTPUT) as pulumi.Output<string>;
+  const tenantHeader = centralStack.requireOutput(TENANT_HEADER_OUTPUT) as pulumi.Output<string>;
+  const opts = { providers: { kubernetes: provider } };
+
+  const agent = new EdgeAgent(`${config.cluster}-agent`, { cluster: config.cluster, settings, remoteWriteUrl, tenantHeader }, opts);
+  for (const tenant of settings.tenants) {
+    new TenantAgent(
+      `${config.cluster}-${tenant.id}`,
+      { cluster: config.cluster, tenant, remoteWriteUrl, tenantHeader },
+      { ...opts, dependsOn: [agent] },
+    );
+  }
+  return {
+    role: "edge",
+    cluster: config.cluster,
+    remoteWriteUrl,
+    tenants: [settings.tenantId, ...settings.tenants.map((t) => t.id)].map((id) => ({ id, cluster: config.cluster })),
+  };
+}
+
+export = async () => {
+  const config = loadStackConfig();
+  const provider = kubernetesProvider(config.cluster, config.kubeconfig);
+  return config.role === "central" ? central(config, provider) : edge(config, provider);
+};

@@ -1,0 +1,179 @@
+/**
+ * Runs the Pulumi program for one stack in this process under Pulumi mocks and records
+ * every resource the engine was asked to register or read: type, name, parent, provider
+ * and inputs. Used by the offline synth and by the tests, so both see exactly what a
+ * `pulumi up` would send to the engine, without a CLI, a cluster or a cloud.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+
+/** The marker Pulumi's wire format puts on secret values. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** Name of the parent resource; undefined for the root stack. */
+  parent?: string;
+  /** Name of the explicit provider resource, if any. */
+  provider?: string;
+  /** Inputs as the engine saw them; secrets still carry Pulumi's secret marker. */
+  inputs: Record<string, unknown>;
+  /** True when the program read an existing resource (`Resource.get`). */
+  read: boolean;
+}
+
+export interface MockStackOptions {
+  project: string;
+  stack: string;
+  /** Flat config map as Pulumi passes it: `{"multicluster:role": "edge", ...}`, objects as JSON. */
+  config: Record<string, string>;
+  secretKeys?: string[];
+  /** Outputs of other stacks by name, for `StackReference`s. */
+  stackOutputs?: Record<string, Record<string, unknown>>;
+  /** Address the mocked cloud assigns to every LoadBalancer Service the program reads. */
+  loadBalancerAddress?: string;
+  /** The program: what it returns becomes the stack outputs. */
+  program: () => Promise<Record<string, unknown>>;
+}
+
+export interface MockStackResult {
+  resources: RecordedResource[];
+  /** Outputs with secrets unwrapped. */
+  outputs: Record<string, unknown>;
+  /** Names of the outputs that are Pulumi secrets. */
+  secretOutputs: string[];
+}
+
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** A deep copy with every secret replaced by `replacement` (or unwrapped when it is undefined). */
+export function redactSecrets(value: unknown, replacement?: unknown): unknown {
+  if (isSecretValue(value)) return replacement === undefined ? redactSecrets(value.value) : replacement;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, replacement));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, replacement)]));
+  }
+  return value;
+}
+
+function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "pulumi:pulumi:StackReference") {
+        const name = String(args.inputs.name ?? args.name);
+        const outputs = opts.stackOutputs?.[name];
+        if (!outputs) {
+          const known = Object.keys(opts.stackOutputs ?? {});
+          throw new Error(`stack ${name} not found (known stacks: ${known.join(", ") || "none"})`);
+        }
+        return { id: name, state: { name, outputs, secretOutputNames: [] } };
+      }
+      if (args.type === "kubernetes:core/v1:Service" && args.id) {
+        // Service.get of the receive LoadBalancer: the mocked cloud has assigned an address.
+        const [namespace, name] = args.id.includes("/") ? args.id.split("/") : ["default", args.id];
+        state.metadata = { name, namespace };
+        state.spec = { type: "LoadBalancer" };
+        state.status = { loadBalancer: { ingress: opts.loadBalancerAddress ? [{ ip: opts.loadBalancerAddress }] : [] } };
+      }
+      if (args.type === "random:index/randomPassword:RandomPassword") {
+        state.result = mockSecretValue(args.name);
+      }
+      if (args.type === "kubernetes:helm.sh/v3:Release") {
+        state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace, status: "deployed" };
+      }
+      return { id: args.id || `${args.name}-id`, state };
+    },
+    call(args) {
+      throw new Error(`unexpected provider function call ${args.token} under mocks`);
+    },
+  };
+}
+
+/** The value the mocked RandomPassword `name` generates; tests scan files for it. */
+export function mockSecretValue(name: string): string {
+  return `mock-secret-${name}`;
+}
+
+/** The URN the mock monitor gives a resource (the same scheme as the engine's). */
+function urnOf(parentUrn: string, type: string, name: string): string {
+  const parentType = parentUrn ? parentUrn.split("::")[2].split("$").pop() + "$" : "";
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType}${type}::${name}`;
+}
+
+/** Records what the engine is asked to do, then lets the stock mock monitor answer. */
+class RecordingMonitor extends MockMonitor {
+  readonly records: RecordedResource[] = [];
+  private readonly names = new Map<string, string>();
+
+  private record(req: any, read: boolean): void {
+    const type: string = req.getType();
+    const name: string = req.getName();
+    const parentUrn: string = req.getParent();
+    const urn = urnOf(parentUrn, type, name);
+    this.names.set(urn, name);
+    // Provider references are "<urn>::<id>".
+    const providerRef: string = req.getProvider() ?? "";
+    const providerUrn = providerRef.split("::").slice(0, -1).join("::");
+    const props = read ? req.getProperties() : req.getObject();
+    this.records.push({
+      type,
+      name,
+      urn,
+      parent: parentUrn ? this.names.get(parentUrn) : undefined,
+      provider: providerUrn ? this.names.get(providerUrn) : undefined,
+      inputs: props ? (props.toJavaScript() as Record<string, unknown>) : {},
+      read,
+    });
+  }
+
+  registerResource(req: any, callback: (err: any, innerResponse: any) => void): Promise<void> {
+    this.record(req, false);
+    return super.registerResource(req, callback);
+  }
+
+  readResource(req: any, callback: (err: any, innerResponse: any) => void): Promise<void> {
+    this.record(req, true);
+    return super.readResource(req, callback);
+  }
+}
+
+/**
+ * Runs `opts.program` as stack `opts.stack`. Rejects with the program's own error (a
+ * config error, a missing StackReference output, ...) when the program fails.
+ */
+export async function runMockStack(opts: MockStackOptions): Promise<MockStackResult> {
+  const mocks = mocksFor(opts);
+  await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
+  const monitor = new RecordingMonitor(mocks);
+  setMockOptions(monitor, opts.project, opts.stack, false);
+  pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+
+  let programOutputs: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    programOutputs = await opts.program();
+    return programOutputs;
+  });
+
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [key, value] of Object.entries(programOutputs)) {
+    const output = pulumi.output(value);
+    outputs[key] = await promiseOf(output);
+    if (await pulumi.isSecret(output)) secretOutputs.push(key);
+  }
+  // Children registered after the outputs resolved (inside applies) finish before the next stack.
+  await pulumi.runtime.disconnect();
+  return { resources: monitor.records, outputs, secretOutputs };
+}
+
+/** The resolved value of an Output (Output.promise() is internal to the SDK). */
+function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}

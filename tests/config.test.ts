@@ -1,0 +1,188 @@
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import * as YAML from "yaml";
+import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
+import { mockKubeconfigFor } from "../scripts/stack-files";
+import { committedStackConfig, PROJECT_DIR, scratchDir } from "./support";
+
+const dir = scratchDir("config-");
+const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
+fs.writeFileSync(kubeconfigPath, mockKubeconfigFor(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]));
+const env = { KUBECONFIG: kubeconfigPath, HOME: dir };
+
+const central = (): Record<string, unknown> => ({ ...committedStackConfig("cluster-01"), "multicluster:minioUser": "admin", "multicluster:minioPassword": "admin-password" });
+const edge = () => committedStackConfig("cluster-02") as Record<string, any>;
+
+function parse(flat: Record<string, unknown>, stack = "cluster-01"): StackConfig {
+  return parseStackConfig(flat, { stack, projectDir: dir, env });
+}
+
+/** Asserts that parsing fails with a ConfigError at exactly `keyPath`, naming the stack file. */
+function expectError(flat: Record<string, unknown>, keyPath: string, expected: RegExp, stack = "cluster-01"): void {
+  let error: unknown;
+  try {
+    parse(flat, stack);
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  const e = error as ConfigError;
+  expect(e.file).toBe(`Pulumi.${stack}.yaml`);
+  expect(e.keyPath).toBe(keyPath);
+  expect(e.expected).toMatch(expected);
+  expect(e.message).toBe(`Pulumi.${stack}.yaml: ${keyPath}: ${e.expected}`);
+}
+
+function withCentral(patch: (c: any) => void): Record<string, unknown> {
+  const flat = central() as Record<string, any>;
+  const settings = structuredClone(flat["multicluster:central"]);
+  patch(settings);
+  return { ...flat, "multicluster:central": settings };
+}
+
+function withEdge(patch: (e: any) => void): Record<string, unknown> {
+  const flat = edge();
+  const settings = structuredClone(flat["multicluster:edge"]);
+  patch(settings);
+  return { ...flat, "multicluster:edge": settings };
+}
+
+describe("valid stack files", () => {
+  test("the central stack gets its defaults from the schema", () => {
+    const config = parse(central());
+    if (config.role !== "central") throw new Error("expected central");
+    expect(config.cluster).toBe("cluster-01");
+    expect(config.kubeconfig).toMatchObject({ source: kubeconfigPath, context: "cluster-01" });
+    expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
+    expect(config.central.retention).toEqual({ raw: "7d", fiveMinutes: "30d", oneHour: "180d" });
+    expect(config.central.buckets).toEqual({ thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" });
+  });
+
+  test("an edge stack's tenant id defaults to the cluster name", () => {
+    const config = parse(committedStackConfig("cluster-03"), "cluster-03");
+    if (config.role !== "edge") throw new Error("expected edge");
+    expect(config.edge.tenantId).toBe("cluster-03");
+    expect(config.edge.tenants).toEqual([]);
+    expect(config.edge.remoteWrite.queue.maxShards).toBeGreaterThan(0);
+  });
+
+  test("cluster-02 places tenant-a on node-01 and tenant-b on node-02", () => {
+    const config = parse(edge(), "cluster-02");
+    if (config.role !== "edge") throw new Error("expected edge");
+    expect(config.edge.tenants.map((t) => [t.id, t.node])).toEqual([
+      ["tenant-a", "node-01"],
+      ["tenant-b", "node-02"],
+    ]);
+  });
+
+  test("an inline kubeconfig is used as is", () => {
+    const content = fs.readFileSync(kubeconfigPath, "utf8");
+    const config = parse({ ...central(), "multicluster:kubeconfig": content, "multicluster:kubeContext": "cluster-04" });
+    expect(config.kubeconfig).toEqual({ source: "inline", content, context: "cluster-04" });
+  });
+});
+
+describe("invalid stack files fail with the file, the key path and what was expected", () => {
+  test("missing role", () => {
+    const { ["multicluster:role"]: _role, ...flat } = central();
+    expectError(flat, "multicluster:role", /expected "central" or "edge", got nothing/);
+  });
+
+  test("unknown role", () => {
+    expectError({ ...central(), "multicluster:role": "hub" }, "multicluster:role", /expected "central" or "edge", got "hub"/);
+  });
+
+  test("edge without any edge settings", () => {
+    const { ["multicluster:edge"]: _edge, ...flat } = edge();
+    expectError(flat, "multicluster:edge.centralStack", /central stack's name/, "cluster-02");
+  });
+
+  test("edge settings without the central stack name", () => {
+    expectError(withEdge((e) => delete e.centralStack), "multicluster:edge.centralStack", /expected string/, "cluster-02");
+  });
+
+  test("duplicate tenant ids", () => {
+    expectError(withEdge((e) => (e.tenants[1].id = "tenant-a")), "multicluster:edge.tenants[1].id", /unique tenant id, tenant-a is also tenants\[0\]/, "cluster-02");
+  });
+
+  test("a tenant id that is not a valid header, label and namespace value", () => {
+    expectError(withEdge((e) => (e.tenants[0].id = "Tenant A")), "multicluster:edge.tenants[0].id", /tenant id usable as header value/, "cluster-02");
+  });
+
+  test("a tenant on a node that is not in edge.nodes", () => {
+    expectError(withEdge((e) => (e.tenants[1].node = "node-07")), "multicluster:edge.tenants[1].node", /one of the nodes in edge.nodes \(node-01, node-02\), got node-07/, "cluster-02");
+  });
+
+  test("a WAL too short to ride out a 2h central outage", () => {
+    expectError(withEdge((e) => (e.wal = { maxTime: "1h" })), "multicluster:edge.wal.maxTime", /at least 2h/, "cluster-02");
+  });
+
+  test("replication factor above the receive replicas", () => {
+    expectError(withCentral((c) => (c.receive.replicationFactor = 5)), "multicluster:central.receive.replicationFactor", /at most receive.replicas \(3\), got 5/);
+  });
+
+  test("retention 1h shorter than 5m", () => {
+    expectError(withCentral((c) => (c.retention.oneHour = "20d")), "multicluster:central.retention.oneHour", /at least retention.fiveMinutes \(30d\), got 20d/);
+  });
+
+  test("raw retention too short for 5m downsampling", () => {
+    expectError(withCentral((c) => (c.retention.raw = "36h")), "multicluster:central.retention.raw", /more than 40h/);
+  });
+
+  test("5m retention too short for 1h downsampling", () => {
+    expectError(withCentral((c) => (c.retention.fiveMinutes = "10d")), "multicluster:central.retention.fiveMinutes", /more than 10d/);
+  });
+
+  test("a duration that does not parse", () => {
+    expectError(withCentral((c) => (c.receive.retention = "1 day")), "multicluster:central.receive.retention", /Prometheus duration/);
+  });
+
+  test("a bucket name S3 rejects", () => {
+    expectError(withCentral((c) => (c.buckets.thanos = "Thanos_Bucket")), "multicluster:central.buckets.thanos", /S3 bucket name/);
+  });
+
+  test("a misspelt key", () => {
+    expectError(withCentral((c) => (c.recieve = { replicas: 3 })), "multicluster:central.recieve", /unknown key/);
+  });
+
+  test("a number given as text", () => {
+    expectError(withCentral((c) => (c.receive.replicas = "three")), "multicluster:central.receive.replicas", /expected number/);
+  });
+
+  test("central without the MinIO endpoint", () => {
+    expectError(withCentral((c) => delete c.minio), "multicluster:central.minio", /expected object/);
+  });
+
+  test("central without the MinIO admin password", () => {
+    const { ["multicluster:minioPassword"]: _p, ...flat } = central();
+    expectError(flat, "multicluster:minioPassword", /expected string/);
+  });
+
+  test("a kubeconfig path that does not exist", () => {
+    expectError({ ...central(), "multicluster:kubeconfig": "/nonexistent/kubeconfig" }, "multicluster:kubeconfig", /\/nonexistent\/kubeconfig does not exist/);
+  });
+
+  test("a context the kubeconfig does not have", () => {
+    expectError({ ...central(), "multicluster:kubeContext": "cluster-09" }, "multicluster:kubeContext", /contexts in .* \(cluster-01, cluster-02, cluster-03, cluster-04\), got cluster-09/);
+  });
+});
+
+describe("npm run synth on a bad stack file", () => {
+  const run = promisify(execFile);
+
+  test("exits non-zero and prints the validation error", async () => {
+    const stackDir = scratchDir("bad-synth-");
+    const bad = withEdge((e) => (e.tenants[1].id = "tenant-a"));
+    fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-02.yaml"), YAML.stringify({ config: bad }));
+    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+    const failure = await run(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure).toBeDefined();
+    expect(failure!.code).toBe(1);
+    expect(failure!.stderr).toContain("synth: invalid config: Pulumi.cluster-02.yaml: multicluster:edge.tenants[1].id: expected a unique tenant id");
+  });
+});

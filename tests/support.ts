@@ -1,0 +1,47 @@
+/** Shared helpers: run the real program through the offline synth in a scratch directory. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { RecordedResource } from "../scripts/mock-runtime";
+import { synthesize, SynthesizedStack } from "../scripts/synth";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** The committed stack files' `config:` maps, by stack name. */
+export function committedStackConfig(stack: string): Record<string, unknown> {
+  return YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")).config;
+}
+
+export function scratchDir(prefix = "synth-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Writes the given stack files (stack name -> `config:` map) into a scratch directory and
+ * synthesizes them. Returns the results by stack and the output directory.
+ */
+export async function synthStacks(
+  files: Record<string, Record<string, unknown>>,
+  stacks?: string[],
+): Promise<{ byStack: Record<string, SynthesizedStack>; outDir: string; stackDir: string }> {
+  const stackDir = scratchDir();
+  for (const [stack, config] of Object.entries(files)) {
+    fs.writeFileSync(path.join(stackDir, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
+  }
+  const outDir = path.join(stackDir, "out");
+  const results = await synthesize({ stackDir, outDir, stacks });
+  return { byStack: Object.fromEntries(results.map((r) => [r.stack, r])), outDir, stackDir };
+}
+
+export function resourcesOfType(s: SynthesizedStack, type: string): RecordedResource[] {
+  return s.result.resources.filter((r) => r.type === type);
+}
+
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
+  });
+}
