@@ -33,6 +33,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     receiveRemoteWriteUrl: thanos.receiveRemoteWriteUrl,
     receiveAddress: thanos.receiveAddress,
     tenantHeader: settings.receive.tenantHeader,
+    tenantLabel: settings.receive.tenantLabel,
     queryUrl: thanos.queryUrl,
     grafanaUrl: thanos.grafanaUrl,
     bucketNames: buckets.bucketNames,

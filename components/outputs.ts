@@ -21,6 +21,8 @@ export const centralOutputsSchema = z.object({
   receiveAddress: z.string(),
   /** The header receivers read the tenant from. */
   tenantHeader: z.string(),
+  /** The label receivers add to every series with the tenant id. */
+  tenantLabel: z.string(),
   /** Thanos Query Frontend's HTTP API (what Grafana and `verify` query). */
   queryUrl: z.string(),
   grafanaUrl: z.string(),
