@@ -11,6 +11,7 @@ import { CentralThanos } from "./components/central-thanos";
 import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
 import { EdgeAgent } from "./components/edge-agent";
 import { kubernetesProvider } from "./components/kubernetes-provider";
+import { Logging } from "./components/logging";
 import { MinioBuckets } from "./components/minio-buckets";
 import { CentralOutputs, EdgeOutputs, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./components/outputs";
 import { TenantAgent } from "./components/tenant-agent";
@@ -27,6 +28,9 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     adminPassword: config.minio.password,
   });
   const thanos = new CentralThanos(`${config.cluster}-thanos`, { cluster: config.cluster, settings }, { providers: { kubernetes: provider } });
+  if (settings.logging.enabled) {
+    new Logging(`${config.cluster}-logging`, { logging: settings.logging, grafanaDatasource: settings.grafana.enabled }, { providers: { kubernetes: provider } });
+  }
   return {
     role: "central",
     cluster: config.cluster,

@@ -145,9 +145,18 @@ const centralSchema = z
     logging: z
       .strictObject({
         enabled: z.boolean().default(false),
-        opensearchReplicas: z.int().min(1).default(3),
+        /** Namespace of OpenSearch, Dashboards and Fluent Bit; the logging stack creates it. */
+        namespace: dnsLabel("a namespace name").default("logging"),
+        opensearchReplicas: z
+          .int()
+          .min(1)
+          .refine((n) => n !== 2, "expected 1 (a single node) or at least 3 (a master quorum that survives losing a node), got 2")
+          .default(3),
+        /** Days a log index is kept before the index lifecycle policy deletes it. */
         retentionDays: z.int().min(1).default(30),
         storageSize: quantity.default("50Gi"),
+        /** JVM heap of each OpenSearch node; the pod gets twice as much memory. */
+        heapSize: z.string().regex(/^[1-9][0-9]*[mg]$/, "expected a JVM heap size such as 512m or 2g").default("1g"),
       })
       .prefault({}),
     minio: z.strictObject({
@@ -202,6 +211,13 @@ const centralSchema = z
     }
     if (ms(c.receive.retention) < durationMs("2h")) {
       ctx.addIssue({ code: "custom", path: ["receive", "retention"], message: `expected at least 2h (one TSDB block), got ${c.receive.retention}` });
+    }
+    if (c.logging.enabled && c.logging.namespace === c.namespace) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["logging", "namespace"],
+        message: `expected a namespace other than central.namespace (${c.namespace}): the logging stack creates its own, got ${c.logging.namespace}`,
+      });
     }
     const bucketValues = Object.entries(c.buckets);
     bucketValues.forEach(([key, name], i) => {
@@ -331,6 +347,7 @@ const edgeStackSchema = z.strictObject({
 export type CentralSettings = z.output<typeof centralSchema>;
 export type EdgeSettings = z.output<typeof edgeSchema>;
 export type TenantSettings = EdgeSettings["tenants"][number];
+export type LoggingSettings = CentralSettings["logging"];
 
 /** Where the kubernetes provider's kubeconfig came from, and its content. */
 export interface Kubeconfig {

@@ -9,6 +9,12 @@ export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform-config";
 /** Label the Grafana sidecar looks for on dashboard ConfigMaps. */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 
+/**
+ * Label the Grafana sidecar looks for on datasource ConfigMaps and Secrets (the
+ * kube-prometheus-stack default `grafana.sidecar.datasources.label`/`labelValue`).
+ */
+export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
+
 /** Secret holding the Thanos objstore config (key `objstore.yml`), for Thanos and the sidecar. */
 export const THANOS_OBJSTORE_SECRET = "thanos-objstore";
 export const THANOS_OBJSTORE_KEY = "objstore.yml";

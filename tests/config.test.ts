@@ -58,6 +58,7 @@ describe("valid stack files", () => {
     expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
     expect(config.central.retention).toEqual({ raw: "7d", fiveMinutes: "30d", oneHour: "180d" });
     expect(config.central.buckets).toEqual({ thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" });
+    expect(config.central.logging).toEqual({ enabled: false, namespace: "logging", opensearchReplicas: 3, retentionDays: 30, storageSize: "50Gi", heapSize: "1g" });
   });
 
   test("an edge stack's tenant id defaults to the cluster name", () => {
@@ -133,6 +134,22 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("5m retention too short for 1h downsampling", () => {
     expectError(withCentral((c) => (c.retention.fiveMinutes = "10d")), "multicluster:central.retention.fiveMinutes", /more than 10d/);
+  });
+
+  test("an OpenSearch cluster of two nodes, which has no master quorum to spare", () => {
+    expectError(withCentral((c) => (c.logging = { enabled: true, opensearchReplicas: 2 })), "multicluster:central.logging.opensearchReplicas", /expected 1 \(a single node\) or at least 3 .*, got 2/);
+  });
+
+  test("a logging namespace equal to the central namespace", () => {
+    expectError(withCentral((c) => (c.logging = { enabled: true, namespace: "monitoring" })), "multicluster:central.logging.namespace", /other than central.namespace \(monitoring\).*got monitoring/);
+  });
+
+  test("a JVM heap size the JVM does not take", () => {
+    expectError(withCentral((c) => (c.logging = { heapSize: "1Gi" })), "multicluster:central.logging.heapSize", /JVM heap size such as 512m or 2g/);
+  });
+
+  test("a log retention of zero days", () => {
+    expectError(withCentral((c) => (c.logging = { retentionDays: 0 })), "multicluster:central.logging.retentionDays", /expected number to be >=1/);
   });
 
   test("a duration that does not parse", () => {
