@@ -127,7 +127,7 @@ export class CentralThanos extends pulumi.ComponentResource {
 }
 
 /** The receive remote-write port, and nothing else, behind a LoadBalancer. */
-export function receiveLoadBalancerSpec(thanosRelease: string, settings: CentralSettings): k8s.types.input.core.v1.ServiceSpec {
+function receiveLoadBalancerSpec(thanosRelease: string, settings: CentralSettings): k8s.types.input.core.v1.ServiceSpec {
   const { service } = settings.receive;
   return {
     type: "LoadBalancer",

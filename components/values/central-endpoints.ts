@@ -6,7 +6,7 @@
  */
 import { CentralSettings } from "../config";
 
-export const CLUSTER_DOMAIN = "cluster.local";
+const CLUSTER_DOMAIN = "cluster.local";
 
 /** fullnameOverride of the Thanos release: its objects are thanos-receive, thanos-query, ... */
 export const THANOS_FULLNAME = "thanos";
@@ -32,7 +32,7 @@ export const GRAFANA_ADMIN_USER = "admin";
 export const RECEIVE_LB_SERVICE = `${THANOS_FULLNAME}-receive-remote-write`;
 
 /** The receive StatefulSet, its headless Service and the labels its pods carry. */
-export const RECEIVE_STATEFULSET = `${THANOS_FULLNAME}-receive`;
+const RECEIVE_STATEFULSET = `${THANOS_FULLNAME}-receive`;
 export function receivePodLabels(thanosRelease: string): Record<string, string> {
   return { "app.kubernetes.io/component": "receive", "app.kubernetes.io/instance": thanosRelease };
 }
