@@ -152,6 +152,15 @@ describe("outputs", () => {
     expect(stack.result.outputs.receiveRemoteWriteUrl).toBe("http://10.0.10.50:10908/api/v1/receive");
   });
 
+  test("without Grafana there is no admin password to generate, store or export", async () => {
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    config["multicluster:central"].grafana = { enabled: false };
+    const stack = (await synthStacks({ "cluster-01": config })).byStack["cluster-01"];
+    expect(stack.result.resources.filter((r) => r.name.includes("grafana"))).toEqual([]);
+    expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
+    expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
+  });
+
   test("bucket credentials and the Grafana password are the generated values, exported only as secrets", () => {
     const outputs = centralOutputsSchema.parse(central.result.outputs);
     for (const [consumer, bucket] of Object.entries(BUCKETS)) {
