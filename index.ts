@@ -27,23 +27,27 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     adminUser: config.minio.user,
     adminPassword: config.minio.password,
   });
-  const thanos = new CentralThanos(`${config.cluster}-thanos`, { cluster: config.cluster, settings }, { providers: { kubernetes: provider } });
+  const central = new CentralThanos(
+    `${config.cluster}-central`,
+    { cluster: config.cluster, settings, objstoreConfig: buckets.thanosObjstoreConfig, ruleFiles: {} },
+    { providers: { kubernetes: provider } },
+  );
   if (settings.logging.enabled) {
     new Logging(`${config.cluster}-logging`, { logging: settings.logging, grafanaDatasource: settings.grafana.enabled }, { providers: { kubernetes: provider } });
   }
   return {
     role: "central",
     cluster: config.cluster,
-    receiveRemoteWriteUrl: thanos.receiveRemoteWriteUrl,
-    receiveAddress: thanos.receiveAddress,
+    receiveRemoteWriteUrl: central.receiveRemoteWriteUrl,
+    receiveAddress: central.receiveAddress,
     tenantHeader: settings.receive.tenantHeader,
     tenantLabel: settings.receive.tenantLabel,
-    queryUrl: thanos.queryUrl,
-    grafanaUrl: thanos.grafanaUrl,
+    queryUrl: central.queryUrl,
+    grafanaUrl: central.grafanaUrl,
     bucketNames: buckets.bucketNames,
     tenants: settings.tenants,
-    bucketCredentials: pulumi.secret({ thanos: { accessKey: "", secretKey: "" }, longhorn: { accessKey: "", secretKey: "" }, opensearch: { accessKey: "", secretKey: "" } }),
-    grafanaAdminPassword: pulumi.secret(""),
+    bucketCredentials: buckets.credentials,
+    grafanaAdminPassword: central.grafanaAdminPassword,
   };
 }
 

@@ -1,43 +1,139 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { CHARTS } from "./charts";
 import { CentralSettings } from "./config";
+import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
+import {
+  centralEndpoints,
+  GRAFANA_ADMIN_SECRET,
+  GRAFANA_ADMIN_USER,
+  grafanaUrl,
+  RECEIVE_LB_SERVICE,
+  RECEIVE_REMOTE_WRITE_PORT,
+  receivePodLabels,
+  receiveRemoteWriteUrl,
+} from "./values/central-endpoints";
+import { centralPrometheusValues, GrafanaDatasource } from "./values/central-prometheus";
+import { RuleFiles, thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
+  /** Secret: the Thanos objstore config (MinioBuckets.thanosObjstoreConfig). */
+  objstoreConfig: pulumi.Input<string>;
+  /** The Ruler's rule files: file name (`*.yaml`) -> rule file YAML. */
+  ruleFiles: RuleFiles;
+  /** Grafana datasources beside the default Thanos one. */
+  extraDatasources?: GrafanaDatasource[];
 }
 
-/** Thanos on the central cluster, with the receive endpoint every edge writes to. */
+/**
+ * The central half of the platform: Thanos (Receive hashring behind a LoadBalancer, Query,
+ * Query Frontend, Store Gateway, Compactor, Ruler) and a kube-prometheus-stack with
+ * Prometheus HA + Thanos sidecar, Alertmanager HA and Grafana, in one namespace.
+ */
 export class CentralThanos extends pulumi.ComponentResource {
+  /** The receive LoadBalancer's IP or host name, as its Service status reports it. */
   readonly receiveAddress: pulumi.Output<string>;
   readonly receiveRemoteWriteUrl: pulumi.Output<string>;
+  /** Thanos Query Frontend's in-cluster URL. */
   readonly queryUrl: pulumi.Output<string>;
   readonly grafanaUrl: pulumi.Output<string>;
+  /** Secret: Grafana's admin password; empty when Grafana is disabled. */
+  readonly grafanaAdminPassword: pulumi.Output<string>;
 
   constructor(name: string, args: CentralThanosArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:central:CentralThanos", name, {}, opts);
-    const ns = args.settings.namespace;
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns } }, { parent: this });
-    const thanos = helmRelease(
-      `${name}-thanos`,
+    const { settings } = args;
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: settings.namespace } }, { parent: this });
+    const ns = namespace.metadata.name;
+
+    const objstore = new k8s.core.v1.Secret(
+      `${name}-objstore`,
       {
-        chart: CHARTS.thanos,
-        namespace: ns,
-        values: { receive: { replicaCount: args.settings.receive.replicas, service: { type: "LoadBalancer" } } },
+        metadata: { name: THANOS_OBJSTORE_SECRET, namespace: ns },
+        type: "Opaque",
+        stringData: { [THANOS_OBJSTORE_KEY]: pulumi.secret(args.objstoreConfig) },
       },
-      { parent: this, dependsOn: [namespace] },
+      { parent: this },
     );
-    const service = k8s.core.v1.Service.get(`${name}-receive-service`, pulumi.interpolate`${ns}/${thanos.status.name}-receive`, {
+
+    const grafanaSecrets: k8s.core.v1.Secret[] = [];
+    let grafanaAdminPassword = pulumi.secret(pulumi.output(""));
+    if (settings.grafana.enabled) {
+      const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
+      grafanaAdminPassword = pulumi.secret(password.result);
+      grafanaSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-grafana-admin`,
+          {
+            metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns },
+            type: "Opaque",
+            stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_SECRET.passwordKey]: grafanaAdminPassword },
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    const kpsRelease = `${name}-kps`;
+    const kps = helmRelease(
+      kpsRelease,
+      {
+        chart: CHARTS.kubePrometheusStack,
+        namespace: ns,
+        values: centralPrometheusValues({ cluster: args.cluster, settings, extraDatasources: args.extraDatasources ?? [] }),
+      },
+      { parent: this, dependsOn: [objstore, ...grafanaSecrets] },
+    );
+
+    const thanosRelease = `${name}-thanos`;
+    // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
+    const thanos = helmRelease(
+      thanosRelease,
+      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, ruleFiles: args.ruleFiles }) },
+      { parent: this, dependsOn: [objstore, kps] },
+    );
+
+    const receiveService = new k8s.core.v1.Service(
+      `${name}-receive-lb`,
+      { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
+      { parent: this, dependsOn: [thanos] },
+    );
+    // The address the cloud (or MetalLB) assigned, read back once the Service exists.
+    const assigned = k8s.core.v1.Service.get(`${name}-receive-lb-status`, pulumi.interpolate`${receiveService.metadata.namespace}/${receiveService.metadata.name}`, {
       parent: this,
-      dependsOn: [thanos],
     });
-    this.receiveAddress = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "");
-    this.receiveRemoteWriteUrl = pulumi.interpolate`http://${this.receiveAddress}:10908/api/v1/receive`;
-    this.queryUrl = pulumi.output(`http://thanos-query-frontend.${ns}.svc:9090`);
-    this.grafanaUrl = pulumi.output(`http://grafana.${ns}.svc`);
-    this.registerOutputs({ receiveAddress: this.receiveAddress, receiveRemoteWriteUrl: this.receiveRemoteWriteUrl });
+    this.receiveAddress = assigned.status.loadBalancer.ingress.apply((ingress) => {
+      const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
+      if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
+      return address;
+    });
+    this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive.ingress));
+    this.queryUrl = pulumi.output(centralEndpoints(settings.namespace).queryFrontendUrl);
+    this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(kpsRelease, settings.namespace, settings.grafana.host) : "");
+    this.grafanaAdminPassword = grafanaAdminPassword;
+    this.registerOutputs({
+      receiveAddress: this.receiveAddress,
+      receiveRemoteWriteUrl: this.receiveRemoteWriteUrl,
+      queryUrl: this.queryUrl,
+      grafanaUrl: this.grafanaUrl,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+    });
   }
+}
+
+/** The receive remote-write port, and nothing else, behind a LoadBalancer. */
+function receiveLoadBalancerSpec(thanosRelease: string, settings: CentralSettings): k8s.types.input.core.v1.ServiceSpec {
+  const { service } = settings.receive;
+  return {
+    type: "LoadBalancer",
+    selector: receivePodLabels(thanosRelease),
+    ports: [{ name: "remote-write", port: RECEIVE_REMOTE_WRITE_PORT, targetPort: RECEIVE_REMOTE_WRITE_PORT, protocol: "TCP" }],
+    ...(service.loadBalancerIP ? { loadBalancerIP: service.loadBalancerIP } : {}),
+    ...(service.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: service.loadBalancerSourceRanges } : {}),
+  };
 }

@@ -41,3 +41,10 @@ export const CHARTS = {
     repo: "https://fluent.github.io/helm-charts/",
   },
 } as const satisfies Record<string, ChartRef>;
+
+/**
+ * The official Thanos image, pinned to the thanos chart 0.38.0's appVersion (the chart leaves
+ * the tag empty and would follow its appVersion silently on a chart bump). The Prometheus
+ * sidecar runs the same version.
+ */
+export const THANOS_IMAGE = { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" } as const;

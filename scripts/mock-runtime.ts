@@ -24,6 +24,10 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** True when the program read an existing resource (`Resource.get`). */
   read: boolean;
+  /** True when the resource is protected from deletion (`protect: true`). */
+  protect: boolean;
+  /** Names of the resources it waits for: `dependsOn` and the resources its inputs come from. */
+  dependencies: string[];
 }
 
 export interface MockStackOptions {
@@ -130,6 +134,8 @@ class RecordingMonitor extends MockMonitor {
       provider: providerUrn ? this.names.get(providerUrn) : undefined,
       inputs: props ? (props.toJavaScript() as Record<string, unknown>) : {},
       read,
+      protect: !read && req.getProtect() === true,
+      dependencies: read ? [] : (req.getDependenciesList() as string[]).map((urn) => this.names.get(urn) ?? urn),
     });
   }
 

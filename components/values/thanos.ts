@@ -1,0 +1,210 @@
+/**
+ * Helm values of the thanos-community `thanos` chart (0.38.0) on the central cluster, as a
+ * pure function of validated config: Receive (hashring, replication, tenancy), Query, Query
+ * Frontend, Store Gateway, Compactor and Ruler. Only references to Secrets appear here; the
+ * objstore config itself lives in the THANOS_OBJSTORE_SECRET Secret.
+ */
+import { THANOS_IMAGE } from "../charts";
+import { CentralSettings } from "../config";
+import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import {
+  centralEndpoints,
+  QUERY_FRONTEND_PORT,
+  QUERY_HTTP_PORT,
+  RECEIVE_GRPC_PORT,
+  RECEIVE_REMOTE_WRITE_PORT,
+  receivePodLabels,
+  REPLICA_LABELS,
+  THANOS_FULLNAME,
+} from "./central-endpoints";
+
+/** Rule files for the Ruler: file name (ending in .yaml, the Ruler's glob) -> rule file YAML. */
+export type RuleFiles = Record<string, string>;
+
+export interface ThanosValuesOptions {
+  /** Helm release name of the Thanos chart (its pods' `app.kubernetes.io/instance`). */
+  release: string;
+  settings: CentralSettings;
+  ruleFiles: RuleFiles;
+}
+
+/** One entry of the receive hashring file. */
+export interface Hashring {
+  hashring: string;
+  algorithm: "ketama" | "hashmod";
+  endpoints: string[];
+}
+
+interface ServiceMonitorToggle {
+  serviceMonitor: { enabled: boolean };
+}
+
+export type ThanosValues = {
+  fullnameOverride: string;
+  global: {
+    image: { registry: string; repository: string; tag: string };
+    objstore: { createSecret: false; secretName: string; secretKey: string };
+  };
+  receive: ServiceMonitorToggle & {
+    enabled: true;
+    mode: "standalone";
+    replicaCount: number;
+    tenancyHeader: string;
+    tsdb: { retention: string };
+    hashrings: { autogen: { enabled: false }; static: Hashring[] };
+    extraArgs: string[];
+    service: { type: "ClusterIP"; grpcPort: number; remoteWritePort: number };
+    ingress: { remoteWrite: ReceiveIngress };
+    persistence: { enabled: true; size: string; storageClass: string };
+    resources: CentralSettings["receive"]["resources"];
+    vpa: { enabled: false };
+    pdb: { enabled: true; maxUnavailable: number };
+    topologySpreadConstraints: TopologySpreadConstraint[];
+  };
+  query: ServiceMonitorToggle & {
+    enabled: true;
+    replicaCount: number;
+    service: { httpPort: number };
+    replicaLabels: string[];
+    endpoints: { autogen: { enabled: true }; static: string[] };
+  };
+  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string };
+  storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
+  compactor: ServiceMonitorToggle & {
+    enabled: true;
+    retention: { resolutionRaw: string; resolution5m: string; resolution1h: string };
+    vpa: { enabled: false };
+  };
+  ruler: ServiceMonitorToggle & {
+    enabled: true;
+    replicaCount: number;
+    query: { urls: string[] };
+    alertmanagers: { config: string };
+    /** `null` removes a chart default rule file (the chart ships an always-firing example). */
+    rules: Record<string, string | null>;
+    autoImportPrometheusRules: { enabled: false };
+  };
+};
+
+interface ReceiveIngress {
+  enabled: boolean;
+  className?: string;
+  annotations?: Record<string, string>;
+  hosts?: { host: string; paths: { path: string; pathType: "Prefix" }[] }[];
+  tls?: { secretName: string; hosts: string[] }[];
+}
+
+interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+  labelSelector: { matchLabels: Record<string, string> };
+}
+
+/** The example rule file in the chart's default `ruler.rules` (an alert that always fires). */
+const CHART_EXAMPLE_RULE_FILE = "example-alerts.yaml";
+
+/** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
+const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
+
+export function thanosValues({ release, settings, ruleFiles }: ThanosValuesOptions): ThanosValues {
+  const { receive, retention } = settings;
+  const endpoints = centralEndpoints(settings.namespace);
+  for (const file of Object.keys(ruleFiles)) {
+    // The chart loads --rule-file=/etc/thanos/rules/*.yaml: any other name would be ignored silently.
+    if (!file.endsWith(".yaml")) throw new Error(`Ruler rule file ${JSON.stringify(file)}: expected a name ending in .yaml`);
+  }
+  const monitored = { serviceMonitor: { enabled: true } };
+
+  return {
+    fullnameOverride: THANOS_FULLNAME,
+    global: {
+      image: { ...THANOS_IMAGE },
+      objstore: { createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY },
+    },
+    receive: {
+      enabled: true,
+      mode: "standalone",
+      replicaCount: receive.replicas,
+      tenancyHeader: receive.tenantHeader,
+      tsdb: { retention: receive.retention },
+      // A static ring instead of the chart's autogen one, to name the algorithm: ketama moves
+      // the fewest series when the ring is resized. Endpoints must equal each pod's
+      // --receive.local-endpoint, which the chart derives from the headless Service.
+      hashrings: {
+        autogen: { enabled: false },
+        static: [{ hashring: "default", algorithm: "ketama", endpoints: endpoints.receiveEndpoints(receive.replicas) }],
+      },
+      // Standalone mode has no replication-factor key; the tenant label and default tenant have no keys either.
+      extraArgs: [
+        `--receive.replication-factor=${receive.replicationFactor}`,
+        `--receive.tenant-label-name=${receive.tenantLabel}`,
+        `--receive.default-tenant-id=${receive.defaultTenant}`,
+      ],
+      // Stays ClusterIP: the chart's Service would also expose the HTTP API and cannot take a
+      // fixed IP or source ranges, so CentralThanos declares the LoadBalancer itself.
+      service: { type: "ClusterIP", grpcPort: RECEIVE_GRPC_PORT, remoteWritePort: RECEIVE_REMOTE_WRITE_PORT },
+      ingress: { remoteWrite: receiveIngress(receive.ingress) },
+      persistence: { enabled: true, size: receive.storageSize, storageClass: receive.storageClassName ?? "" },
+      resources: receive.resources,
+      // Resources come from config; a VPA in Auto mode would override them and evict receivers.
+      vpa: { enabled: false },
+      // Losing one receiver keeps the write quorum (RF/2+1) of a ring with RF 3.
+      pdb: { enabled: true, maxUnavailable: 1 },
+      // One receiver per node where there are enough nodes, so a node failure costs one replica.
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "DoNotSchedule",
+          labelSelector: { matchLabels: receivePodLabels(release) },
+        },
+      ],
+      ...monitored,
+    },
+    query: {
+      enabled: true,
+      replicaCount: 2,
+      service: { httpPort: QUERY_HTTP_PORT },
+      replicaLabels: [REPLICA_LABELS.prometheus, REPLICA_LABELS.receive, REPLICA_LABELS.ruler],
+      // autogen covers Receive, Store Gateway and Ruler; the Prometheus sidecars come from kube-prometheus-stack.
+      endpoints: { autogen: { enabled: true }, static: [endpoints.sidecars] },
+      ...monitored,
+    },
+    queryFrontend: { enabled: true, replicaCount: 2, service: { port: QUERY_FRONTEND_PORT }, cacheConfig: RESULTS_CACHE, ...monitored },
+    storegateway: { enabled: true, replicaCount: 2, ...monitored },
+    compactor: {
+      enabled: true,
+      // Downsampling stays on (the chart passes no --downsampling.disable); the schema makes
+      // sure raw and 5m blocks live long enough to be downsampled.
+      retention: { resolutionRaw: retention.raw, resolution5m: retention.fiveMinutes, resolution1h: retention.oneHour },
+      vpa: { enabled: false },
+      ...monitored,
+    },
+    ruler: {
+      enabled: true,
+      replicaCount: 2,
+      query: { urls: [endpoints.queryUrl] },
+      // Every Alertmanager replica gets every alert; the chart drops ruler_replica so they deduplicate.
+      alertmanagers: {
+        config: ["alertmanagers:", "  - static_configs:", `      - ${endpoints.alertmanagers}`, "    scheme: http", "    api_version: v2", ""].join("\n"),
+      },
+      rules: { [CHART_EXAMPLE_RULE_FILE]: null, ...ruleFiles },
+      // Its rule-importer sidecar runs an unpinned `latest` kubectl image.
+      autoImportPrometheusRules: { enabled: false },
+      ...monitored,
+    },
+  };
+}
+
+function receiveIngress(ingress: CentralSettings["receive"]["ingress"]): ReceiveIngress {
+  if (!ingress.enabled) return { enabled: false };
+  const host = ingress.host!;
+  return {
+    enabled: true,
+    className: ingress.className ?? "",
+    annotations: ingress.annotations,
+    hosts: [{ host, paths: [{ path: "/", pathType: "Prefix" }] }],
+    tls: ingress.tlsSecretName ? [{ secretName: ingress.tlsSecretName, hosts: [host] }] : [],
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The central stack as `pulumi up` would declare it: the real index.ts with cluster-01's stack
+ * file, run under mocks by the offline synth, asserting on what the mocks recorded and on the
+ * files the synth writes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { ConfigError } from "../components/config";
+import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
+import { centralOutputsSchema } from "../components/outputs";
+import { mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
+import { mockConfigSecret } from "../scripts/stack-files";
+import { synthesize, SynthesizedStack } from "../scripts/synth";
+import { committedStackConfig, filesUnder, resourcesOfType, scratchDir, synthStacks } from "./support";
+
+const BUCKETS = { thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" };
+let central: SynthesizedStack;
+let outDir: string;
+
+beforeAll(async () => {
+  const synth = await synthStacks({ "cluster-01": committedStackConfig("cluster-01") });
+  central = synth.byStack["cluster-01"];
+  outDir = synth.outDir;
+});
+
+const ofType = (type: string) => resourcesOfType(central, type);
+const named = (name: string): RecordedResource => {
+  const found = central.result.resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource ${name}`);
+  return found;
+};
+const release = (chart: string): Record<string, any> => {
+  const [found] = ofType("kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === chart);
+  return found.inputs.values as Record<string, any>;
+};
+
+describe("MinIO", () => {
+  test("three buckets, named from config, protected from deletion", () => {
+    const buckets = ofType("minio:index/s3Bucket:S3Bucket");
+    expect(buckets.map((b) => b.inputs.bucket).sort()).toEqual(Object.values(BUCKETS).sort());
+    for (const b of buckets) expect({ bucket: b.name, protect: b.protect, forceDestroy: b.inputs.forceDestroy }).toEqual({ bucket: b.name, protect: true, forceDestroy: false });
+  });
+
+  test("every MinIO resource goes through the provider built from config, credentials secret", () => {
+    const [provider] = ofType("pulumi:providers:minio");
+    // Provider config reaches the engine as strings.
+    expect(provider.inputs).toMatchObject({ minioServer: "minio.minio.svc.cluster.local:9000", minioSsl: "false", minioRegion: "us-east-1" });
+    expect(redactSecrets(provider.inputs, "[secret]")).toMatchObject({ minioUser: "[secret]", minioPassword: "[secret]" });
+    const minio = central.result.resources.filter((r) => r.type.startsWith("minio:"));
+    expect(minio).toHaveLength(12);
+    for (const r of minio) expect(r.provider).toBe(provider.name);
+  });
+
+  test("each user is attached to one policy, which names only that user's bucket", () => {
+    const policies = new Map(ofType("minio:index/iamPolicy:IamPolicy").map((p) => [p.inputs.name, JSON.parse(String(p.inputs.policy))]));
+    const attachments = ofType("minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment");
+    expect(attachments.map((a) => a.inputs.userName).sort()).toEqual(Object.values(BUCKETS).sort());
+    for (const { inputs } of attachments) {
+      const bucket = String(inputs.userName);
+      const resources = policies.get(inputs.policyName)!.Statement.flatMap((s: { Resource: string[] }) => s.Resource);
+      expect(resources.sort()).toEqual([`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]);
+    }
+  });
+
+  test("user secrets are generated and only ever passed as secrets", () => {
+    for (const user of ofType("minio:index/iamUser:IamUser")) expect(redactSecrets(user.inputs, "[secret]")).toMatchObject({ secret: "[secret]" });
+  });
+});
+
+describe("Kubernetes objects declared directly", () => {
+  test("are valid Kubernetes objects", () => {
+    const models = { Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
+    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read);
+    expect(declared.map((r) => r.inputs.kind).sort()).toEqual(["Namespace", "Secret", "Secret", "Service"]);
+    for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
+  });
+
+  test("the objstore Secret holds the Thanos S3 config for the Thanos bucket, as a secret", () => {
+    const secret = named("cluster-01-central-objstore");
+    expect(secret.inputs.metadata).toEqual({ name: THANOS_OBJSTORE_SECRET, namespace: "monitoring" });
+    expect(redactSecrets(secret.inputs, "[secret]")).toMatchObject({ stringData: "[secret]" });
+    const config = (redactSecrets(secret.inputs) as any).stringData[THANOS_OBJSTORE_KEY];
+    expect(config).toContain("type: S3");
+    expect(config).toContain(`bucket: ${BUCKETS.thanos}`);
+    expect(config).toContain(`secret_key: ${mockSecretValue("cluster-01-buckets-thanos-secret-key")}`);
+  });
+
+  test("the receive LoadBalancer exposes only remote write, selecting the receive pods", () => {
+    const service = named("cluster-01-central-receive-lb");
+    expect(service.inputs.spec).toEqual({
+      type: "LoadBalancer",
+      selector: { "app.kubernetes.io/component": "receive", "app.kubernetes.io/instance": "cluster-01-central-thanos" },
+      ports: [{ name: "remote-write", port: 10908, targetPort: 10908, protocol: "TCP" }],
+    });
+  });
+});
+
+describe("Helm releases", () => {
+  test("Thanos Receive: 3 replicas, replication factor 3, tenant header, retention from config", () => {
+    const { receive, compactor } = release("thanos");
+    expect(receive.replicaCount).toBe(3);
+    expect(receive.extraArgs).toContain("--receive.replication-factor=3");
+    expect(receive.tenancyHeader).toBe("THANOS-TENANT");
+    expect(receive.tsdb.retention).toBe("1d");
+    expect(compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
+  });
+
+  test("the Prometheus sidecar uploads with the objstore Secret", () => {
+    const { prometheus } = release("kube-prometheus-stack");
+    expect(prometheus.agentMode).toBe(false);
+    expect(prometheus.prometheusSpec.thanos.objectStorageConfig.existingSecret).toEqual({ name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY });
+  });
+
+  test("Grafana's default datasource is Thanos through the Query Frontend", () => {
+    const { grafana } = release("kube-prometheus-stack");
+    const defaults = grafana.additionalDataSources.filter((d: { isDefault?: boolean }) => d.isDefault);
+    expect(defaults.map((d: { url: string }) => d.url)).toEqual(["http://thanos-query-frontend.monitoring.svc.cluster.local:9090"]);
+  });
+
+  test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
+    expect(named("cluster-01-central-thanos").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-kps", "cluster-01-central-objstore"]));
+    expect(named("cluster-01-central-kps").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-objstore", "cluster-01-central-grafana-admin"]));
+    expect(named("cluster-01-central-receive-lb").dependencies).toContain("cluster-01-central-thanos");
+    // The objstore config is written only once the Thanos user may use its bucket.
+    expect(named("cluster-01-central-objstore").dependencies).toContain("cluster-01-buckets-thanos-policy-attachment");
+  });
+});
+
+describe("outputs", () => {
+  test("the receive address and URL come from the LoadBalancer Service's status", () => {
+    const read = central.result.resources.filter((r) => r.read);
+    expect(read.map((r) => r.type)).toEqual(["kubernetes:core/v1:Service"]);
+    const outputs = centralOutputsSchema.parse(central.result.outputs);
+    // The committed stack file sets no fixed IP: this address exists only in the mocked Service status.
+    expect(outputs.receiveAddress).toBe("203.0.113.10");
+    expect(outputs.receiveRemoteWriteUrl).toBe("http://203.0.113.10:10908/api/v1/receive");
+    expect(outputs.queryUrl).toBe("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
+    expect(outputs.grafanaUrl).toBe("http://cluster-01-central-kps-grafana.monitoring.svc.cluster.local");
+    expect(outputs.bucketNames).toEqual(BUCKETS);
+  });
+
+  test("a fixed LoadBalancer IP and source ranges reach the Service and the exported URL", async () => {
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    config["multicluster:central"].receive.service = { loadBalancerIP: "10.0.10.50", loadBalancerSourceRanges: ["10.0.0.0/8"] };
+    const { byStack } = await synthStacks({ "cluster-01": config });
+    const stack = byStack["cluster-01"];
+    const service = stack.result.resources.find((r) => r.name === "cluster-01-central-receive-lb")!;
+    expect(service.inputs.spec).toMatchObject({ loadBalancerIP: "10.0.10.50", loadBalancerSourceRanges: ["10.0.0.0/8"] });
+    expect(stack.result.outputs.receiveRemoteWriteUrl).toBe("http://10.0.10.50:10908/api/v1/receive");
+  });
+
+  test("without Grafana there is no admin password to generate, store or export", async () => {
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    config["multicluster:central"].grafana = { enabled: false };
+    const stack = (await synthStacks({ "cluster-01": config })).byStack["cluster-01"];
+    expect(stack.result.resources.filter((r) => r.name.includes("grafana"))).toEqual([]);
+    expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
+    expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
+  });
+
+  test("bucket credentials and the Grafana password are the generated values, exported only as secrets", () => {
+    const outputs = centralOutputsSchema.parse(central.result.outputs);
+    for (const [consumer, bucket] of Object.entries(BUCKETS)) {
+      expect(outputs.bucketCredentials[consumer as keyof typeof BUCKETS]).toEqual({
+        accessKey: bucket,
+        secretKey: mockSecretValue(`cluster-01-buckets-${consumer}-secret-key`),
+      });
+    }
+    expect(outputs.grafanaAdminPassword).toBe(mockSecretValue("cluster-01-central-grafana-admin-password"));
+    expect(central.result.secretOutputs.sort()).toEqual(["bucketCredentials", "grafanaAdminPassword"]);
+  });
+});
+
+test("no secret value, generated or from config, appears in plan.json or any release file", () => {
+  const generated = ofType("random:index/randomPassword:RandomPassword").map((r) => mockSecretValue(r.name));
+  expect(generated).toHaveLength(4);
+  const secrets = [...generated, mockConfigSecret("minioUser"), mockConfigSecret("minioPassword")];
+  const files = filesUnder(path.join(outDir, "cluster-01"));
+  expect(files.map((f) => path.relative(outDir, f)).sort()).toEqual([
+    "cluster-01/plan.json",
+    "cluster-01/releases/cluster-01-central-kps.json",
+    "cluster-01/releases/cluster-01-central-thanos.json",
+  ]);
+  for (const file of files) {
+    const text = fs.readFileSync(file, "utf8");
+    for (const secret of secrets) expect({ file, secret, leaks: text.includes(secret) }).toEqual({ file, secret, leaks: false });
+  }
+});
+
+describe("bad input fails before anything is declared", () => {
+  test.each([
+    ["replication factor above the receive replicas", (c: any) => (c.receive.replicationFactor = 5), "multicluster:central.receive.replicationFactor", /at most receive.replicas \(3\), got 5/],
+    ["raw retention too short for downsampling", (c: any) => (c.retention.raw = "36h"), "multicluster:central.retention.raw", /more than 40h/],
+    ["5m retention too short for downsampling", (c: any) => (c.retention.fiveMinutes = "10d"), "multicluster:central.retention.fiveMinutes", /more than 10d/],
+    ["a bucket name S3 rejects", (c: any) => (c.buckets.longhorn = "Longhorn_Backups"), "multicluster:central.buckets.longhorn", /S3 bucket name/],
+  ])("%s", async (_what, patch, keyPath, expected) => {
+    const stackDir = scratchDir("central-bad-");
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    patch(config["multicluster:central"]);
+    fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-01.yaml"), JSON.stringify({ config }));
+    const outDir = path.join(stackDir, "out");
+    const error = await synthesize({ stackDir, outDir }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).keyPath).toBe(keyPath);
+    expect((error as ConfigError).expected).toMatch(expected);
+    // Validation runs before the program: no plan, no release files.
+    expect(fs.existsSync(path.join(outDir, "cluster-01"))).toBe(false);
+  });
+});

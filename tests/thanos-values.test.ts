@@ -1,0 +1,176 @@
+/** The thanos chart values, from validated config, without the Pulumi engine. */
+import * as YAML from "yaml";
+import { THANOS_IMAGE } from "../components/charts";
+import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
+import { receiveRemoteWriteUrl } from "../components/values/central-endpoints";
+import { thanosValues } from "../components/values/thanos";
+import { centralSettings } from "./support-central";
+
+const RELEASE = "cluster-01-central-thanos";
+const values = (patch?: (raw: any) => void, ruleFiles: Record<string, string> = {}) =>
+  thanosValues({ release: RELEASE, settings: centralSettings(patch), ruleFiles });
+
+/** The value of `--flag=` among `args`, or undefined. */
+const flag = (args: string[], name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+describe("receive", () => {
+  test("3 replicas replicate every write 3 times", () => {
+    const { receive } = values();
+    expect(receive.replicaCount).toBe(3);
+    expect(flag(receive.extraArgs, "receive.replication-factor")).toBe("3");
+    expect(receive.mode).toBe("standalone");
+  });
+
+  test("replicas and replication factor follow config", () => {
+    const { receive } = values((c) => Object.assign(c.receive, { replicas: 5, replicationFactor: 5 }));
+    expect(receive.replicaCount).toBe(5);
+    expect(flag(receive.extraArgs, "receive.replication-factor")).toBe("5");
+    expect(receive.hashrings.static[0].endpoints).toHaveLength(5);
+  });
+
+  test("one ketama ring over every receive pod, named as each pod announces itself", () => {
+    const { receive } = values();
+    expect(receive.hashrings.autogen.enabled).toBe(false);
+    expect(receive.hashrings.static).toEqual([
+      {
+        hashring: "default",
+        algorithm: "ketama",
+        endpoints: [0, 1, 2].map((i) => `thanos-receive-${i}.thanos-receive-headless.monitoring.svc.cluster.local:10901`),
+      },
+    ]);
+  });
+
+  test("tenant header, tenant label and default tenant, with configurable header", () => {
+    expect(values().receive.tenancyHeader).toBe("THANOS-TENANT");
+    const { receive } = values((c) => Object.assign(c.receive, { tenantHeader: "X-Scope-OrgID", tenantLabel: "tenant", defaultTenant: "unknown" }));
+    expect(receive.tenancyHeader).toBe("X-Scope-OrgID");
+    expect(flag(receive.extraArgs, "receive.tenant-label-name")).toBe("tenant");
+    expect(flag(receive.extraArgs, "receive.default-tenant-id")).toBe("unknown");
+  });
+
+  test("no flag the chart already renders is passed twice", () => {
+    // Thanos rejects a repeated single-value flag; the chart renders these itself.
+    const rendered = ["receive.hashrings-algorithm", "receive.tenant-header", "tsdb.retention", "label"];
+    for (const name of rendered) expect(flag(values().receive.extraArgs, name)).toBeUndefined();
+  });
+
+  test("local TSDB retention and persistence from config", () => {
+    const { receive } = values((c) => Object.assign(c.receive, { retention: "12h", storageSize: "200Gi", storageClassName: "fast" }));
+    expect(receive.tsdb.retention).toBe("12h");
+    expect(receive.persistence).toEqual({ enabled: true, size: "200Gi", storageClass: "fast" });
+  });
+
+  test("at most one receiver disrupted, receivers spread across nodes", () => {
+    const { receive } = values();
+    expect(receive.pdb).toEqual({ enabled: true, maxUnavailable: 1 });
+    expect(receive.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: { "app.kubernetes.io/component": "receive", "app.kubernetes.io/instance": RELEASE } },
+      },
+    ]);
+  });
+
+  test("the chart's Service stays in-cluster; the ingress is off unless configured", () => {
+    const { receive } = values();
+    expect(receive.service).toEqual({ type: "ClusterIP", grpcPort: 10901, remoteWritePort: 10908 });
+    expect(receive.ingress.remoteWrite).toEqual({ enabled: false });
+  });
+
+  test("an enabled ingress fronts remote write with TLS", () => {
+    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", tlsSecretName: "receive-tls", annotations: { "cert-manager.io/cluster-issuer": "le" } };
+    const { receive } = values((c) => (c.receive.ingress = ingress));
+    expect(receive.ingress.remoteWrite).toEqual({
+      enabled: true,
+      className: "nginx",
+      annotations: { "cert-manager.io/cluster-issuer": "le" },
+      hosts: [{ host: "receive.example.com", paths: [{ path: "/", pathType: "Prefix" }] }],
+      tls: [{ secretName: "receive-tls", hosts: ["receive.example.com"] }],
+    });
+  });
+});
+
+describe("remote-write URL", () => {
+  const noIngress = centralSettings().receive.ingress;
+
+  test("from the LoadBalancer address, IPv6 in brackets", () => {
+    expect(receiveRemoteWriteUrl("203.0.113.10", noIngress)).toBe("http://203.0.113.10:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("receive.elb.example.com", noIngress)).toBe("http://receive.elb.example.com:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("2001:db8::10", noIngress)).toBe("http://[2001:db8::10]:10908/api/v1/receive");
+  });
+
+  test("through the ingress when it is enabled, https with a TLS Secret", () => {
+    const ingress = { ...noIngress, enabled: true, host: "receive.example.com" };
+    expect(receiveRemoteWriteUrl("203.0.113.10", ingress)).toBe("http://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ...ingress, tlsSecretName: "receive-tls" })).toBe("https://receive.example.com/api/v1/receive");
+  });
+});
+
+describe("query path", () => {
+  test("Query deduplicates on the replica labels of Prometheus, Receive and Ruler, and reaches the sidecars", () => {
+    const { query } = values();
+    expect(query.replicaLabels).toEqual(["prometheus_replica", "receive_replica", "ruler_replica"]);
+    expect(query.endpoints).toEqual({ autogen: { enabled: true }, static: ["dnssrv+_grpc._tcp.kps-thanos-discovery.monitoring.svc.cluster.local"] });
+  });
+
+  test("Query Frontend runs with a results cache", () => {
+    const { queryFrontend } = values();
+    expect(queryFrontend.enabled).toBe(true);
+    expect(YAML.parse(queryFrontend.cacheConfig)).toEqual({ type: "IN-MEMORY", config: { max_size: "512MB" } });
+  });
+});
+
+describe("storage", () => {
+  test("every component reads the objstore Secret the chart does not create", () => {
+    const { global } = values();
+    expect(global.objstore).toEqual({ createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY });
+  });
+
+  test("the official image at a pinned tag", () => {
+    expect(values().global.image).toEqual({ registry: "quay.io", repository: "thanos/thanos", tag: THANOS_IMAGE.tag });
+    expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  test("the compactor keeps raw 7d, 5m 30d, 1h 180d, following config", () => {
+    expect(values().compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
+    const { compactor } = values((c) => (c.retention = { raw: "14d", fiveMinutes: "60d", oneHour: "1y" }));
+    expect(compactor.retention).toEqual({ resolutionRaw: "14d", resolution5m: "60d", resolution1h: "1y" });
+  });
+
+  test("the store gateway is on", () => {
+    expect(values().storegateway.enabled).toBe(true);
+  });
+});
+
+describe("ruler", () => {
+  test("evaluates against Query and alerts every Alertmanager replica", () => {
+    const { ruler } = values();
+    expect(ruler.query.urls).toEqual(["http://thanos-query.monitoring.svc.cluster.local:9090"]);
+    expect(YAML.parse(ruler.alertmanagers.config)).toEqual({
+      alertmanagers: [{ static_configs: ["dns+alertmanager-operated.monitoring.svc.cluster.local:9093"], scheme: "http", api_version: "v2" }],
+    });
+  });
+
+  test("loads the given rule files and drops the chart's always-firing example", () => {
+    const rules = "groups: []\n";
+    expect(values(undefined, { "platform.yaml": rules }).ruler.rules).toEqual({ "example-alerts.yaml": null, "platform.yaml": rules });
+    expect(values().ruler.rules).toEqual({ "example-alerts.yaml": null });
+  });
+
+  test("rejects a rule file name the Ruler's *.yaml glob would skip", () => {
+    expect(() => values(undefined, { "platform.yml": "groups: []\n" })).toThrow(/"platform.yml": expected a name ending in .yaml/);
+  });
+
+  test("does not run the chart's unpinned rule-importer sidecar", () => {
+    expect(values().ruler.autoImportPrometheusRules).toEqual({ enabled: false });
+  });
+});
+
+test("the central Prometheus scrapes every Thanos component", () => {
+  const v = values();
+  for (const component of [v.receive, v.query, v.queryFrontend, v.storegateway, v.compactor, v.ruler]) {
+    expect(component.serviceMonitor).toEqual({ enabled: true });
+  }
+});
