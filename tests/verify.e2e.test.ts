@@ -91,13 +91,14 @@ if (!PROMETHEUS) {
 }
 
 (PROMETHEUS ? describe : describe.skip)(`verify against real Prometheus processes${PROMETHEUS ? "" : " (SKIPPED: no prometheus binary on PATH)"}`, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "verify-e2e-"));
+  let tmp: string;
   const agents = new Map<string, PrometheusProcess>();
   let expectations: Expectations;
   let centralOutputsFile: string;
   let edgeOutputsFile: string;
 
   beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "verify-e2e-"));
     const { central, edges } = committedFleet(tmp);
     const { tenantHeader, tenantLabel } = central.central.receive;
 
@@ -188,7 +189,7 @@ if (!PROMETHEUS) {
 
   afterAll(async () => {
     await stopAll();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }, 30_000);
 
   test("reports every tenant fresh, every cluster's remote write clean and the Thanos targets up", async () => {
@@ -241,5 +242,5 @@ if (!PROMETHEUS) {
     expect(json.healthy).toBe(false);
     const stale = json.rows.filter((r) => !r.ok);
     expect(stale.map((r) => [r.check, r.cluster, r.status])).toEqual(stopped.map(([key]) => ["samples", key.split("/")[0], "stale"]));
-  }, 60_000);
+  }, 90_000);
 });
