@@ -1,0 +1,65 @@
+/**
+ * The operator's camelCase remote-write spec (components/remote-write.ts) as a plain
+ * Prometheus `remote_write` entry in snake_case, for a Prometheus started outside the
+ * operator (the end-to-end test). Field by field, so a new spec field fails to compile here
+ * instead of being dropped silently.
+ */
+import { RemoteWriteSpec, SecretKeyRef } from "../components/remote-write";
+
+export interface PrometheusRemoteWrite {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  queue_config: {
+    capacity: number;
+    min_shards: number;
+    max_shards: number;
+    max_samples_per_send: number;
+    batch_send_deadline: string;
+    min_backoff: string;
+    max_backoff: string;
+    retry_on_http_429: boolean;
+  };
+  metadata_config: { send: boolean; send_interval: string };
+  tls_config?: { ca_file?: string; server_name?: string; insecure_skip_verify: boolean };
+}
+
+export interface TranslateOptions {
+  /** Where the file holding a Secret key lives; required when the spec references one. */
+  secretFile?: (ref: SecretKeyRef) => string;
+}
+
+export function toPrometheusRemoteWrite(spec: RemoteWriteSpec, opts: TranslateOptions = {}): PrometheusRemoteWrite {
+  const q = spec.queueConfig;
+  const out: PrometheusRemoteWrite = {
+    name: spec.name,
+    url: spec.url,
+    headers: { ...spec.headers },
+    queue_config: {
+      capacity: q.capacity,
+      min_shards: q.minShards,
+      max_shards: q.maxShards,
+      max_samples_per_send: q.maxSamplesPerSend,
+      batch_send_deadline: q.batchSendDeadline,
+      min_backoff: q.minBackoff,
+      max_backoff: q.maxBackoff,
+      // The operator renders retryOnRateLimit as this field.
+      retry_on_http_429: q.retryOnRateLimit,
+    },
+    metadata_config: { send: spec.metadataConfig.send, send_interval: spec.metadataConfig.sendInterval },
+  };
+  const tls = spec.tlsConfig;
+  if (tls) {
+    let caFile: string | undefined;
+    if (tls.ca) {
+      if (!opts.secretFile) throw new Error(`remote write ${spec.name}: the CA is in Secret ${tls.ca.secret.name} (key ${tls.ca.secret.key}); pass secretFile to say where that file is`);
+      caFile = opts.secretFile(tls.ca.secret);
+    }
+    out.tls_config = {
+      ...(caFile ? { ca_file: caFile } : {}),
+      ...(tls.serverName ? { server_name: tls.serverName } : {}),
+      insecure_skip_verify: tls.insecureSkipVerify,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,271 @@
+/**
+ * The checks `verify` runs against the Thanos Query API, as pure functions: the PromQL it
+ * sends, and the evaluation of the answers into report rows.
+ *
+ * What the platform must make true for these to pass:
+ * - every agent's series carry the external label `cluster`, and the receivers add the
+ *   tenant label (`tenantLabel` output) with the agent's tenant id;
+ * - every edge agent scrapes its own /metrics, so `prometheus_remote_storage_*` reach
+ *   central with the cluster's label;
+ * - the central Prometheus (external label `cluster` = the central cluster) scrapes the
+ *   Thanos components under jobs matching THANOS_COMPONENTS' regexes.
+ */
+import { Expectations } from "./expectations";
+
+/** One element of an instant vector. */
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface ThanosComponent {
+  name: string;
+  /** Matches the `job` label (fully anchored, as PromQL regexes are). */
+  jobRegex: string;
+}
+
+/**
+ * The Thanos components whose targets must be up. A ServiceMonitor's job is its Service's
+ * name, e.g. `<release>-thanos-receive`, `-storegateway`, `-compactor` (thanos-community),
+ * `-store-gateway` or `thanos-store` elsewhere, so the regexes match any of those spellings.
+ */
+export const THANOS_COMPONENTS: readonly ThanosComponent[] = [
+  { name: "receive", jobRegex: ".*receive.*" },
+  { name: "store-gateway", jobRegex: ".*(store-?gateway|thanos-store).*" },
+  { name: "compactor", jobRegex: ".*compact.*" },
+];
+
+/**
+ * Remote-write counters per Prometheus generation. Since 2.23 (and in 3.x)
+ * `samples_total` counts every sample sent, failed ones included; before 2.23 the sent
+ * total was `failed_samples_total + succeeded_samples_total`.
+ */
+export const REMOTE_WRITE_METRICS = {
+  failed: "prometheus_remote_storage_samples_failed_total",
+  sent: "prometheus_remote_storage_samples_total",
+  legacyFailed: "prometheus_remote_storage_failed_samples_total",
+  legacySucceeded: "prometheus_remote_storage_succeeded_samples_total",
+} as const;
+
+export interface CheckSettings {
+  /** A tenant whose newest `up` sample is older than this is stale. */
+  maxAgeSeconds: number;
+  /** A cluster fails when this fraction of its remote-written samples or more fail. */
+  maxFailureRatio: number;
+  /** Range of the remote-write rates, a PromQL duration. */
+  rateWindow: string;
+}
+
+export const DEFAULT_CHECK_SETTINGS: CheckSettings = { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m" };
+
+/** How far back the age of a stale tenant's newest sample is looked up, and at what step. */
+const SEARCH_WINDOW_MIN_SECONDS = 3600;
+const SEARCH_STEP = "15s";
+
+export function searchWindowSeconds(settings: CheckSettings): number {
+  return Math.max(SEARCH_WINDOW_MIN_SECONDS, 2 * settings.maxAgeSeconds);
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A PromQL string literal (Go escaping, which JSON's is a subset of). */
+function promString(value: string): string {
+  return JSON.stringify(value);
+}
+
+export interface Queries {
+  /** Age in seconds of each (cluster, tenant)'s newest `up` sample. */
+  sampleAge: string;
+  /** Remote-write failures per cluster, samples/s. */
+  failedRate: string;
+  /** Samples each cluster's agents sent (failed included), samples/s. */
+  sentRate: string;
+  /** `up` of each Thanos component's targets in the central cluster. */
+  components: Record<string, string>;
+}
+
+export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "centralCluster">, settings: CheckSettings): Queries {
+  const label = expectations.tenantLabel;
+  if (!LABEL_NAME.test(label)) throw new Error(`tenantLabel ${JSON.stringify(label)} is not a Prometheus label name`);
+  const by = `by (cluster, ${label})`;
+  const up = `up{${label}!=""}`;
+  // The instant selector sees samples up to the 5m lookback; a tenant that has been silent
+  // longer is found by the subquery, whose steps each look back 5m again.
+  const sampleAge = [
+    `time() - max ${by} (timestamp(${up}))`,
+    `time() - max ${by} (max_over_time(timestamp(${up})[${searchWindowSeconds(settings)}s:${SEARCH_STEP}]))`,
+  ].join("\nor\n");
+  const rate = (metric: string) => `sum by (cluster) (rate(${metric}[${settings.rateWindow}]))`;
+  const m = REMOTE_WRITE_METRICS;
+  const components = Object.fromEntries(
+    THANOS_COMPONENTS.map((c) => [c.name, `up{cluster=${promString(expectations.centralCluster)}, job=~${promString(c.jobRegex)}}`]),
+  );
+  return {
+    sampleAge,
+    failedRate: `${rate(m.failed)}\nor\n${rate(m.legacyFailed)}`,
+    sentRate: `${rate(m.sent)}\nor\n(${rate(m.legacyFailed)} + ${rate(m.legacySucceeded)})`,
+    components,
+  };
+}
+
+/** The answers to `Queries`, each an instant vector. */
+export interface QueryResults {
+  sampleAge: Sample[];
+  failedRate: Sample[];
+  sentRate: Sample[];
+  components: Record<string, Sample[]>;
+}
+
+export type RowStatus = "ok" | "stale" | "missing" | "failing" | "no-data" | "down" | "no-targets" | "unexpected";
+
+export interface Row {
+  /** `samples` (per tenant), `remote-write` (per cluster) or a Thanos component's name. */
+  check: string;
+  cluster: string;
+  tenant?: string;
+  status: RowStatus;
+  /** False when this row makes verify fail. */
+  ok: boolean;
+  /** Age of the newest `up` sample, seconds; absent when none was found. */
+  newestSampleAgeSeconds?: number;
+  detail: string;
+}
+
+export interface Report {
+  healthy: boolean;
+  queryUrl: string;
+  settings: CheckSettings;
+  rows: Row[];
+  /** Warnings the query API returned (e.g. a partial response). */
+  warnings: string[];
+}
+
+/** "42s", "4m05s", "2h03m", "3d04h". */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
+}
+
+function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(2)}%`;
+}
+
+function formatRate(perSecond: number): string {
+  return perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+}
+
+function sampleRows(expectations: Expectations, settings: CheckSettings, ages: Sample[]): Row[] {
+  const label = expectations.tenantLabel;
+  const ageOf = new Map<string, number>();
+  for (const s of ages) ageOf.set(`${s.labels.cluster ?? ""}\u0000${s.labels[label] ?? ""}`, s.value);
+  const expected = new Set(expectations.tenants.map((t) => `${t.cluster}\u0000${t.id}`));
+  const maxAge = formatAge(settings.maxAgeSeconds);
+
+  const rows: Row[] = expectations.tenants.map((t) => {
+    const age = ageOf.get(`${t.cluster}\u0000${t.id}`);
+    const series = `up{cluster="${t.cluster}", ${label}="${t.id}"}`;
+    if (age === undefined || Number.isNaN(age)) {
+      return {
+        check: "samples",
+        cluster: t.cluster,
+        tenant: t.id,
+        status: "missing",
+        ok: false,
+        detail: `no ${series} sample in the last ${formatAge(searchWindowSeconds(settings))}`,
+      };
+    }
+    const fresh = age <= settings.maxAgeSeconds;
+    return {
+      check: "samples",
+      cluster: t.cluster,
+      tenant: t.id,
+      status: fresh ? "ok" : "stale",
+      ok: fresh,
+      newestSampleAgeSeconds: age,
+      detail: fresh ? `newest ${series} sample within ${maxAge}` : `newest ${series} sample is older than ${maxAge}`,
+    };
+  });
+
+  // Series under a (cluster, tenant) nobody expects: a tenant writing with the wrong id or
+  // cluster label shows up here. Reported, not failed: outputs may lag a new tenant.
+  const unexpected = ages
+    .filter((s) => !expected.has(`${s.labels.cluster ?? ""}\u0000${s.labels[label] ?? ""}`))
+    .sort((a, b) => (a.labels.cluster ?? "").localeCompare(b.labels.cluster ?? "") || (a.labels[label] ?? "").localeCompare(b.labels[label] ?? ""));
+  for (const s of unexpected) {
+    rows.push({
+      check: "samples",
+      cluster: s.labels.cluster ?? "(none)",
+      tenant: s.labels[label],
+      status: "unexpected",
+      ok: true,
+      newestSampleAgeSeconds: s.value,
+      detail: "series from a cluster/tenant pair that is not in the stack outputs' tenants",
+    });
+  }
+  return rows;
+}
+
+function remoteWriteRows(expectations: Expectations, settings: CheckSettings, results: QueryResults, sampleRowsByCluster: Map<string, Row[]>): Row[] {
+  const byCluster = (samples: Sample[]) => new Map(samples.map((s) => [s.labels.cluster ?? "", s.value]));
+  const failed = byCluster(results.failedRate);
+  const sent = byCluster(results.sentRate);
+  const window = settings.rateWindow;
+
+  return expectations.clusters.map((cluster) => {
+    const ages = (sampleRowsByCluster.get(cluster) ?? []).map((r) => r.newestSampleAgeSeconds).filter((a): a is number => a !== undefined);
+    const newest = ages.length > 0 ? { newestSampleAgeSeconds: Math.min(...ages) } : {};
+    const row = (status: RowStatus, detail: string): Row => ({ check: "remote-write", cluster, status, ok: status === "ok", ...newest, detail });
+    const sentRate = sent.get(cluster);
+    const failedRate = failed.get(cluster) ?? 0;
+    if (sentRate === undefined) {
+      return row("no-data", `no ${REMOTE_WRITE_METRICS.sent} (or pre-2.23 equivalents) with cluster="${cluster}" in the last ${window}: its agents must scrape their own /metrics`);
+    }
+    if (!(sentRate > 0)) {
+      return row("no-data", `the agents of ${cluster} sent no samples in the last ${window}, so there is no failure ratio`);
+    }
+    const ratio = failedRate / sentRate;
+    const detail = `${formatPercent(ratio)} of samples failed (${formatRate(failedRate)} of ${formatRate(sentRate)}/s over ${window}; limit ${formatPercent(settings.maxFailureRatio)})`;
+    return row(ratio < settings.maxFailureRatio ? "ok" : "failing", detail);
+  });
+}
+
+function componentRows(expectations: Expectations, results: QueryResults): Row[] {
+  const cluster = expectations.centralCluster;
+  return THANOS_COMPONENTS.map((c) => {
+    const targets = results.components[c.name] ?? [];
+    const selector = `up{cluster="${cluster}", job=~"${c.jobRegex}"}`;
+    if (targets.length === 0) {
+      return {
+        check: c.name,
+        cluster,
+        status: "no-targets",
+        ok: false,
+        detail: `no ${selector} targets: the central Prometheus must scrape the Thanos ${c.name} (ServiceMonitor)`,
+      };
+    }
+    const down = targets.filter((t) => t.value !== 1);
+    const jobs = [...new Set(targets.map((t) => t.labels.job))].sort().join(", ");
+    const upCount = targets.length - down.length;
+    const downList = down.map((t) => t.labels.instance ?? t.labels.pod ?? "?").sort();
+    return {
+      check: c.name,
+      cluster,
+      status: down.length === 0 ? "ok" : "down",
+      ok: down.length === 0,
+      detail: `${upCount}/${targets.length} targets up (job ${jobs})${down.length > 0 ? `; down: ${downList.join(", ")}` : ""}`,
+    };
+  });
+}
+
+/** Turns the query answers into one row per tenant, cluster and Thanos component. */
+export function evaluate(expectations: Expectations, settings: CheckSettings, results: QueryResults, queryUrl: string, warnings: string[] = []): Report {
+  const samples = sampleRows(expectations, settings, results.sampleAge);
+  const byCluster = new Map<string, Row[]>();
+  for (const r of samples.filter((r) => r.status !== "unexpected")) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r]);
+  const rows = [...samples, ...remoteWriteRows(expectations, settings, results, byCluster), ...componentRows(expectations, results)];
+  return { healthy: rows.every((r) => r.ok), queryUrl, settings, rows, warnings };
+}

@@ -1,0 +1,44 @@
+/** Runs every check against one query endpoint and evaluates the answers. */
+import { buildQueries, CheckSettings, DEFAULT_CHECK_SETTINGS, evaluate, Report } from "./checks";
+import { Expectations } from "./expectations";
+import { httpQueryClient, QueryClient } from "./query-api";
+
+export interface VerifyOptions {
+  expectations: Expectations;
+  /** Overrides the `queryUrl` output, e.g. for a port-forward. */
+  queryUrl?: string;
+  settings?: Partial<CheckSettings>;
+  /** Deadline of each query; 10s by default. */
+  timeoutMs?: number;
+  /** A ready client (tests); built from the query URL and timeout otherwise. */
+  client?: QueryClient;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Queries the platform and reports; throws QueryApiError when the endpoint cannot answer. */
+export async function verify(opts: VerifyOptions): Promise<Report> {
+  const settings: CheckSettings = { ...DEFAULT_CHECK_SETTINGS, ...opts.settings };
+  const client = opts.client ?? httpQueryClient(opts.queryUrl ?? opts.expectations.queryUrl, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const queries = buildQueries(opts.expectations, settings);
+  const componentNames = Object.keys(queries.components);
+  const [sampleAge, failedRate, sentRate, ...components] = await Promise.all([
+    client.instant(queries.sampleAge),
+    client.instant(queries.failedRate),
+    client.instant(queries.sentRate),
+    ...componentNames.map((name) => client.instant(queries.components[name])),
+  ]);
+  const warnings = [...new Set([sampleAge, failedRate, sentRate, ...components].flatMap((r) => r.warnings))];
+  return evaluate(
+    opts.expectations,
+    settings,
+    {
+      sampleAge: sampleAge.samples,
+      failedRate: failedRate.samples,
+      sentRate: sentRate.samples,
+      components: Object.fromEntries(componentNames.map((name, i) => [name, components[i].samples])),
+    },
+    client.baseUrl,
+    warnings,
+  );
+}
