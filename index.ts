@@ -13,6 +13,7 @@ import { EdgeAgent } from "./components/edge-agent";
 import { kubernetesProvider } from "./components/kubernetes-provider";
 import { MinioBuckets } from "./components/minio-buckets";
 import { CentralOutputs, EdgeOutputs, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./components/outputs";
+import { PlatformAlerting } from "./components/platform-alerting";
 import { TenantAgent } from "./components/tenant-agent";
 
 /** Stack outputs, each value possibly still an Output; the shapes are the contract in components/outputs.ts. */
@@ -26,6 +27,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     adminUser: config.minio.user,
     adminPassword: config.minio.password,
   });
+  new PlatformAlerting(`${config.cluster}-alerting`, { namespace: settings.namespace, config }, { providers: { kubernetes: provider } });
   const thanos = new CentralThanos(`${config.cluster}-thanos`, { cluster: config.cluster, settings }, { providers: { kubernetes: provider } });
   return {
     role: "central",
