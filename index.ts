@@ -29,7 +29,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
   });
   const central = new CentralThanos(
     `${config.cluster}-central`,
-    { cluster: config.cluster, settings, objstoreConfig: buckets.thanosObjstoreConfig, ruleFiles: {} },
+    { cluster: config.cluster, settings, objstoreConfig: buckets.thanosObjstoreConfig, alertWebhooks: config.alertWebhooks },
     { providers: { kubernetes: provider } },
   );
   if (settings.logging.enabled) {

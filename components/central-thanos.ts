@@ -2,9 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "./charts";
-import { CentralSettings } from "./config";
+import { CentralSettings, CentralStackConfig } from "./config";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
+import { PlatformAlerting } from "./platform-alerting";
+import { ruleFileYaml, rulerRuleGroups } from "./rules";
 import {
   centralEndpoints,
   GRAFANA_ADMIN_SECRET,
@@ -16,7 +18,7 @@ import {
   receiveRemoteWriteUrl,
 } from "./values/central-endpoints";
 import { centralPrometheusValues, GrafanaDatasource } from "./values/central-prometheus";
-import { RuleFiles, thanosValues } from "./values/thanos";
+import { thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
@@ -24,8 +26,8 @@ export interface CentralThanosArgs {
   settings: CentralSettings;
   /** Secret: the Thanos objstore config (MinioBuckets.thanosObjstoreConfig). */
   objstoreConfig: pulumi.Input<string>;
-  /** The Ruler's rule files: file name (`*.yaml`) -> rule file YAML. */
-  ruleFiles: RuleFiles;
+  /** Secret: Alertmanager's webhook URLs per severity. */
+  alertWebhooks: CentralStackConfig["alertWebhooks"];
   /** Grafana datasources beside the default Thanos one. */
   extraDatasources?: GrafanaDatasource[];
 }
@@ -61,6 +63,9 @@ export class CentralThanos extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Alertmanager needs its routing Secret when it starts, so the release waits for it.
+    const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
+
     const grafanaSecrets: k8s.core.v1.Secret[] = [];
     let grafanaAdminPassword = pulumi.secret(pulumi.output(""));
     if (settings.grafana.enabled) {
@@ -87,14 +92,14 @@ export class CentralThanos extends pulumi.ComponentResource {
         namespace: ns,
         values: centralPrometheusValues({ cluster: args.cluster, settings, extraDatasources: args.extraDatasources ?? [] }),
       },
-      { parent: this, dependsOn: [objstore, ...grafanaSecrets] },
+      { parent: this, dependsOn: [objstore, alerting, ...grafanaSecrets] },
     );
 
     const thanosRelease = `${name}-thanos`;
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
       thanosRelease,
-      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, ruleFiles: args.ruleFiles }) },
+      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings })) }) },
       { parent: this, dependsOn: [objstore, kps] },
     );
 

@@ -4,6 +4,7 @@
  *
  *   out/synth/<stack>/plan.json             {"stack","outputs","resources":[{type,name,parent,provider,inputs}]}
  *   out/synth/<stack>/releases/<name>.json  {"chart","version","repo","namespace","values"}
+ *   out/synth/<stack>/rules/<file>.yaml     central stacks: the alert rules as Prometheus rule files
  *
  * with every secret replaced by "[secret]".
  *
@@ -12,6 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, decodePulumiConfig, PROJECT, StackConfig, parseStackConfig } from "../components/config";
+import { prometheusRuleFiles } from "../components/rules";
 import { MockStackResult, redactSecrets, RecordedResource, runMockStack } from "./mock-runtime";
 import { mockKubeconfigFor, readStackFiles, StackFile, toPulumiConfig } from "./stack-files";
 import program = require("../index");
@@ -168,6 +170,10 @@ function writeStack(outDir: string, s: SynthesizedStack): void {
   for (const release of s.releases) {
     const { name, ...file } = release;
     fs.writeFileSync(path.join(dir, "releases", `${name}.json`), JSON.stringify(file, null, 2) + "\n");
+  }
+  if (s.config.role === "central") {
+    fs.mkdirSync(path.join(dir, "rules"));
+    for (const [file, text] of Object.entries(prometheusRuleFiles(s.config))) fs.writeFileSync(path.join(dir, "rules", file), text);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
@@ -72,9 +73,10 @@ describe("MinIO", () => {
 
 describe("Kubernetes objects declared directly", () => {
   test("are valid Kubernetes objects", () => {
-    const models = { Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
+    const models = { ConfigMap, Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
     const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read);
-    expect(declared.map((r) => r.inputs.kind).sort()).toEqual(["Namespace", "Secret", "Secret", "Service"]);
+    // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting.
+    expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(6).fill("ConfigMap"), "Namespace", "Secret", "Secret", "Secret", "Service"]);
     for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
   });
 
@@ -123,6 +125,8 @@ describe("Helm releases", () => {
   test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
     expect(named("cluster-01-central-thanos").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-kps", "cluster-01-central-objstore"]));
     expect(named("cluster-01-central-kps").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-objstore", "cluster-01-central-grafana-admin"]));
+    // Alertmanager starts only with its routing Secret in place.
+    expect(named("cluster-01-central-kps").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-alerting-alertmanager-config"]));
     expect(named("cluster-01-central-receive-lb").dependencies).toContain("cluster-01-central-thanos");
     // The objstore config is written only once the Thanos user may use its bucket.
     expect(named("cluster-01-central-objstore").dependencies).toContain("cluster-01-buckets-thanos-policy-attachment");
@@ -183,6 +187,8 @@ test("no secret value, generated or from config, appears in plan.json or any rel
     "cluster-01/plan.json",
     "cluster-01/releases/cluster-01-central-kps.json",
     "cluster-01/releases/cluster-01-central-thanos.json",
+    "cluster-01/rules/central-prometheus-alerts.yaml",
+    "cluster-01/rules/ruler-alerts.yaml",
   ]);
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8");

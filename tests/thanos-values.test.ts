@@ -3,12 +3,28 @@ import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../components/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { receiveRemoteWriteUrl } from "../components/values/central-endpoints";
-import { thanosValues } from "../components/values/thanos";
+import { ruleFileYaml, rulerRuleGroups } from "../components/rules";
+import { escapeForHelmTpl, thanosValues } from "../components/values/thanos";
 import { centralSettings } from "./support-central";
 
 const RELEASE = "cluster-01-central-thanos";
-const values = (patch?: (raw: any) => void, ruleFiles: Record<string, string> = {}) =>
-  thanosValues({ release: RELEASE, settings: centralSettings(patch), ruleFiles });
+const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules });
+
+/** The `{{ ... }}` actions Go's template lexer finds: a quoted string inside an action may hold "}}". */
+function templateActions(text: string): string[] {
+  const actions: string[] = [];
+  for (let start = text.indexOf("{{"); start !== -1; start = text.indexOf("{{", start)) {
+    let i = start + 2;
+    while (i < text.length && !text.startsWith("}}", i)) {
+      if (text[i] === '"') for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      i++;
+    }
+    actions.push(text.slice(start, i + 2));
+    start = i + 2;
+  }
+  return actions;
+}
+
 
 /** The value of `--flag=` among `args`, or undefined. */
 const flag = (args: string[], name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -153,15 +169,24 @@ describe("ruler", () => {
     });
   });
 
-  test("loads the given rule files and drops the chart's always-firing example", () => {
-    const rules = "groups: []\n";
-    expect(values(undefined, { "platform.yaml": rules }).ruler.rules).toEqual({ "example-alerts.yaml": null, "platform.yaml": rules });
-    expect(values().ruler.rules).toEqual({ "example-alerts.yaml": null });
+  test("the Ruler's rules replace the chart's always-firing example file and survive Helm's tpl", () => {
+    const rules = ruleFileYaml(rulerRuleGroups({ cluster: "cluster-01", central: centralSettings() }));
+    const files = values(undefined, rules).ruler.rules;
+    expect(Object.keys(files)).toEqual(["example-alerts.yaml"]);
+    const escaped = files["example-alerts.yaml"];
+    // After escaping, the only template actions left print a literal delimiter.
+    const actions = templateActions(escaped);
+    expect(actions.length).toBeGreaterThan(20);
+    expect(new Set(actions)).toEqual(new Set(['{{"{{"}}', '{{"}}"}}']));
+    // What tpl renders is the plain rule file.
+    expect(escaped.replace(/\{\{"(\{\{|\}\})"\}\}/g, "$1")).toBe(rules);
   });
 
-  test("rejects a rule file name the Ruler's *.yaml glob would skip", () => {
-    expect(() => values(undefined, { "platform.yml": "groups: []\n" })).toThrow(/"platform.yml": expected a name ending in .yaml/);
+  test("escaping leaves text without delimiters alone", () => {
+    expect(escapeForHelmTpl("sum(rate(x[5m])) > 0")).toBe("sum(rate(x[5m])) > 0");
+    expect(escapeForHelmTpl("{{ $value }}")).toBe('{{"{{"}} $value {{"}}"}}');
   });
+
 
   test("does not run the chart's unpinned rule-importer sidecar", () => {
     expect(values().ruler.autoImportPrometheusRules).toEqual({ enabled: false });

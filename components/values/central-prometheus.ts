@@ -6,6 +6,7 @@
  */
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
+import { centralPrometheusRulesMap } from "../rules";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import { centralEndpoints, GRAFANA_ADMIN_SECRET, KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
@@ -31,6 +32,7 @@ export interface CentralPrometheusValuesOptions {
 
 export type CentralPrometheusValues = {
   fullnameOverride: string;
+  additionalPrometheusRulesMap: ReturnType<typeof centralPrometheusRulesMap>;
   prometheus: {
     agentMode: false;
     thanosService: { enabled: true };
@@ -88,6 +90,8 @@ export function centralPrometheusValues({ cluster, settings, extraDatasources }:
   if (extraDatasources.some((d) => d.isDefault)) throw new Error("extra Grafana datasources must not be the default: Thanos is");
   return {
     fullnameOverride: KPS_FULLNAME,
+    // The Thanos components' health, evaluated where they are scraped (components/rules.ts).
+    additionalPrometheusRulesMap: centralPrometheusRulesMap({ cluster, central: settings }),
     prometheus: {
       // Central keeps a full Prometheus: it evaluates rules and feeds the sidecar.
       agentMode: false,

@@ -18,14 +18,12 @@ import {
   THANOS_FULLNAME,
 } from "./central-endpoints";
 
-/** Rule files for the Ruler: file name (ending in .yaml, the Ruler's glob) -> rule file YAML. */
-export type RuleFiles = Record<string, string>;
-
 export interface ThanosValuesOptions {
   /** Helm release name of the Thanos chart (its pods' `app.kubernetes.io/instance`). */
   release: string;
   settings: CentralSettings;
-  ruleFiles: RuleFiles;
+  /** The Ruler's alerting rules: one Prometheus rule file (YAML). */
+  rulerRules: string;
 }
 
 /** One entry of the receive hashring file. */
@@ -81,7 +79,7 @@ export type ThanosValues = {
     query: { urls: string[] };
     alertmanagers: { config: string };
     /** `null` removes a chart default rule file (the chart ships an always-firing example). */
-    rules: Record<string, string | null>;
+    rules: Record<typeof CHART_RULE_FILE, string>;
     autoImportPrometheusRules: { enabled: false };
   };
 };
@@ -101,19 +99,27 @@ interface TopologySpreadConstraint {
   labelSelector: { matchLabels: Record<string, string> };
 }
 
-/** The example rule file in the chart's default `ruler.rules` (an alert that always fires). */
-const CHART_EXAMPLE_RULE_FILE = "example-alerts.yaml";
+/**
+ * The one `ruler.rules` file. The chart's defaults put an always-firing example rule under
+ * this key and its schema requires the key, so our rules replace that file's content: a file
+ * under another name would leave the example running (Helm merges maps).
+ */
+const CHART_RULE_FILE = "example-alerts.yaml";
+
+/**
+ * Go-template delimiters made literal for Helm's `tpl`: the chart renders every `ruler.rules`
+ * file through `tpl`, which would otherwise try to expand `{{ $labels.x }}` in annotations.
+ */
+export function escapeForHelmTpl(text: string): string {
+  return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
+}
 
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
 
-export function thanosValues({ release, settings, ruleFiles }: ThanosValuesOptions): ThanosValues {
+export function thanosValues({ release, settings, rulerRules }: ThanosValuesOptions): ThanosValues {
   const { receive, retention } = settings;
   const endpoints = centralEndpoints(settings.namespace);
-  for (const file of Object.keys(ruleFiles)) {
-    // The chart loads --rule-file=/etc/thanos/rules/*.yaml: any other name would be ignored silently.
-    if (!file.endsWith(".yaml")) throw new Error(`Ruler rule file ${JSON.stringify(file)}: expected a name ending in .yaml`);
-  }
   const monitored = { serviceMonitor: { enabled: true } };
 
   return {
@@ -189,7 +195,7 @@ export function thanosValues({ release, settings, ruleFiles }: ThanosValuesOptio
       alertmanagers: {
         config: ["alertmanagers:", "  - static_configs:", `      - ${endpoints.alertmanagers}`, "    scheme: http", "    api_version: v2", ""].join("\n"),
       },
-      rules: { [CHART_EXAMPLE_RULE_FILE]: null, ...ruleFiles },
+      rules: { [CHART_RULE_FILE]: escapeForHelmTpl(rulerRules) },
       // Its rule-importer sidecar runs an unpinned `latest` kubectl image.
       autoImportPrometheusRules: { enabled: false },
       ...monitored,

@@ -1,0 +1,67 @@
+/** Helpers for the alerting, dashboard and rule tests. */
+import * as fs from "fs";
+import * as path from "path";
+import { parser } from "@prometheus-io/lezer-promql";
+import { CentralStackConfig, parseStackConfig } from "../components/config";
+import { mockKubeconfigFor } from "../scripts/stack-files";
+import { committedStackConfig, scratchDir } from "./support";
+
+/** Positions of the syntax errors lezer-promql finds in `expr`; empty when it parses. */
+export function promqlErrors(expr: string): number[] {
+  const errors: number[] = [];
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.type.isError) errors.push(node.from);
+    },
+  });
+  return errors;
+}
+
+/** The committed cluster-01 stack file, validated, with `patch` applied to `multicluster:central` first. */
+export function centralConfig(patch: (central: Record<string, any>) => void = () => undefined, extra: Record<string, unknown> = {}): CentralStackConfig {
+  const dir = scratchDir("alerting-config-");
+  const kubeconfig = path.join(dir, "kubeconfig.yaml");
+  fs.writeFileSync(kubeconfig, mockKubeconfigFor(["cluster-01"]));
+  const flat = committedStackConfig("cluster-01");
+  const central = structuredClone(flat["multicluster:central"]) as Record<string, any>;
+  patch(central);
+  const config = parseStackConfig(
+    { ...flat, "multicluster:central": central, "multicluster:minioUser": "admin", "multicluster:minioPassword": "admin-password", ...extra },
+    { stack: "cluster-01", projectDir: dir, env: { KUBECONFIG: kubeconfig, HOME: dir } },
+  );
+  if (config.role !== "central") throw new Error("expected the central stack");
+  return config;
+}
+
+/** Absolute path of executable `name` on PATH, or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A describe block that needs the command-line tool `tool`. Without the tool it is skipped
+ * with a message, except under CI=true, where a missing tool is a failing test: CI must
+ * run these checks, not silently pass.
+ */
+export function describeWithTool(tool: string, install: string, title: string, body: (bin: string) => void): void {
+  const bin = which(tool);
+  if (bin) {
+    describe(title, () => body(bin));
+  } else if (process.env.CI === "true") {
+    test(`${title}: ${tool} is installed (required when CI=true)`, () => {
+      throw new Error(`${tool} is not on PATH; ${install}`);
+    });
+  } else {
+    console.warn(`skipping "${title}": ${tool} is not on PATH (${install}); under CI=true this fails`);
+    describe.skip(title, () => body(tool));
+  }
+}
