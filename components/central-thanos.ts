@@ -17,7 +17,8 @@ import {
   receivePodLabels,
   receiveRemoteWriteUrl,
 } from "./values/central-endpoints";
-import { centralPrometheusValues, GrafanaDatasource } from "./values/central-prometheus";
+import { centralPrometheusValues } from "./values/central-prometheus";
+import { grafanaValues } from "./values/grafana";
 import { thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
@@ -28,14 +29,12 @@ export interface CentralThanosArgs {
   objstoreConfig: pulumi.Input<string>;
   /** Secret: Alertmanager's webhook URLs per severity. */
   alertWebhooks: CentralStackConfig["alertWebhooks"];
-  /** Grafana datasources beside the default Thanos one. */
-  extraDatasources?: GrafanaDatasource[];
 }
 
 /**
  * The central half of the platform: Thanos (Receive hashring behind a LoadBalancer, Query,
- * Query Frontend, Store Gateway, Compactor, Ruler) and a kube-prometheus-stack with
- * Prometheus HA + Thanos sidecar, Alertmanager HA and Grafana, in one namespace.
+ * Query Frontend, Store Gateway, Compactor, Ruler), a kube-prometheus-stack with
+ * Prometheus HA + Thanos sidecar and Alertmanager HA, and Grafana, in one namespace.
  */
 export class CentralThanos extends pulumi.ComponentResource {
   /** The receive LoadBalancer's IP or host name, as its Service status reports it. */
@@ -66,34 +65,29 @@ export class CentralThanos extends pulumi.ComponentResource {
     // Alertmanager needs its routing Secret when it starts, so the release waits for it.
     const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
 
-    const grafanaSecrets: k8s.core.v1.Secret[] = [];
+    const kps = helmRelease(
+      `${name}-kps`,
+      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: centralPrometheusValues({ cluster: args.cluster, settings }) },
+      { parent: this, dependsOn: [objstore, alerting] },
+    );
+
     let grafanaAdminPassword = pulumi.secret(pulumi.output(""));
+    const grafanaRelease = `${name}-grafana`;
     if (settings.grafana.enabled) {
       const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
       grafanaAdminPassword = pulumi.secret(password.result);
-      grafanaSecrets.push(
-        new k8s.core.v1.Secret(
-          `${name}-grafana-admin`,
-          {
-            metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns },
-            type: "Opaque",
-            stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_SECRET.passwordKey]: grafanaAdminPassword },
-          },
-          { parent: this },
-        ),
+      const adminSecret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+          metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns },
+          type: "Opaque",
+          stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_SECRET.passwordKey]: grafanaAdminPassword },
+        },
+        { parent: this },
       );
+      // After the admin Secret it reads, and after kube-prometheus-stack, whose CRDs its ServiceMonitor needs.
+      helmRelease(grafanaRelease, { chart: CHARTS.grafana, namespace: ns, values: grafanaValues(settings) }, { parent: this, dependsOn: [adminSecret, kps] });
     }
-
-    const kpsRelease = `${name}-kps`;
-    const kps = helmRelease(
-      kpsRelease,
-      {
-        chart: CHARTS.kubePrometheusStack,
-        namespace: ns,
-        values: centralPrometheusValues({ cluster: args.cluster, settings, extraDatasources: args.extraDatasources ?? [] }),
-      },
-      { parent: this, dependsOn: [objstore, alerting, ...grafanaSecrets] },
-    );
 
     const thanosRelease = `${name}-thanos`;
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
@@ -119,7 +113,7 @@ export class CentralThanos extends pulumi.ComponentResource {
     });
     this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive.ingress));
     this.queryUrl = pulumi.output(centralEndpoints(settings.namespace).queryFrontendUrl);
-    this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(kpsRelease, settings.namespace, settings.grafana.host) : "");
+    this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(grafanaRelease, settings.namespace, settings.grafana.host) : "");
     this.grafanaAdminPassword = grafanaAdminPassword;
     this.registerOutputs({
       receiveAddress: this.receiveAddress,

@@ -40,6 +40,13 @@ export const CHARTS = {
     version: "0.58.1",
     repo: "https://fluent.github.io/helm-charts/",
   },
+  // Its own release rather than kube-prometheus-stack's subchart, so its values are the
+  // grafana chart's own (kube-prometheus-stack lists only a few of them).
+  grafana: {
+    chart: "grafana",
+    version: "12.11.1",
+    repo: "https://grafana-community.github.io/helm-charts",
+  },
 } as const satisfies Record<string, ChartRef>;
 
 /**
@@ -48,3 +55,9 @@ export const CHARTS = {
  * sidecar runs the same version.
  */
 export const THANOS_IMAGE = { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" } as const;
+
+/**
+ * Grafana's image, pinned to the grafana chart 12.11.1's appVersion (the chart leaves the tag
+ * empty and would follow its appVersion silently on a chart bump).
+ */
+export const GRAFANA_IMAGE = { registry: "docker.io", repository: "grafana/grafana", tag: "13.2.0" } as const;

@@ -10,8 +10,8 @@ export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform-config";
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 
 /**
- * Label the Grafana sidecar looks for on datasource ConfigMaps and Secrets (the
- * kube-prometheus-stack default `grafana.sidecar.datasources.label`/`labelValue`).
+ * Label the Grafana sidecar looks for on datasource ConfigMaps and Secrets (the grafana
+ * chart's `sidecar.datasources.label`, given this value in `grafanaValues`).
  */
 export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
 

@@ -1,14 +1,10 @@
 /** The central kube-prometheus-stack values, from validated config, without the Pulumi engine. */
 import { THANOS_IMAGE } from "../components/charts";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
-import { grafanaUrl } from "../components/values/central-endpoints";
-import { centralPrometheusValues, GrafanaDatasource } from "../components/values/central-prometheus";
+import { centralPrometheusValues } from "../components/values/central-prometheus";
 import { centralSettings } from "./support-central";
 
-const values = (patch?: (raw: any) => void, extraDatasources: GrafanaDatasource[] = []) =>
-  centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch), extraDatasources });
-
-const opensearch: GrafanaDatasource = { name: "OpenSearch", type: "grafana-opensearch-datasource", uid: "opensearch", url: "http://opensearch:9200", access: "proxy" };
+const values = (patch?: (raw: any) => void) => centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch) });
 
 describe("Prometheus", () => {
   test("a full Prometheus, not an agent, with 2 replicas labelled for deduplication", () => {
@@ -47,39 +43,24 @@ test("Alertmanager runs 3 replicas on the routing config Secret another componen
   expect(alertmanagerSpec.additionalConfig).toEqual({ configSecret: ALERTMANAGER_CONFIG_SECRET });
 });
 
-describe("Grafana", () => {
-  test("Thanos through the Query Frontend is the only default datasource", () => {
-    const { grafana } = values(undefined, [opensearch]);
-    expect(grafana.sidecar.datasources.defaultDatasourceEnabled).toBe(false);
-    expect(grafana.additionalDataSources.filter((d) => d.isDefault)).toEqual([
-      expect.objectContaining({ name: "Thanos", type: "prometheus", url: "http://thanos-query-frontend.monitoring.svc.cluster.local:9090" }),
-    ]);
-    expect(grafana.additionalDataSources.map((d) => d.name)).toEqual(["Thanos", "OpenSearch"]);
-  });
-
-  test("an extra datasource cannot take over the default", () => {
-    expect(() => values(undefined, [{ ...opensearch, isDefault: true }])).toThrow(/must not be the default/);
-  });
-
-  test("the admin password comes from an existing Secret, never from values", () => {
+describe("Grafana (its own release: see grafana-values.test.ts)", () => {
+  test("is not installed by this chart, which provisions no datasource for it", () => {
     const { grafana } = values();
-    expect(grafana.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
-    expect(JSON.stringify(grafana)).not.toMatch(/adminPassword/);
+    expect(grafana.enabled).toBe(false);
+    // Neither the chart's Prometheus datasource ConfigMap nor any datasource or admin setting.
+    expect(grafana).not.toHaveProperty("forceDeployDatasources");
+    expect(JSON.stringify(grafana)).not.toMatch(/datasource|admin/i);
   });
 
-  test("the dashboard sidecar picks up labelled ConfigMaps in every namespace", () => {
+  test("its default dashboards still ship as ConfigMaps carrying the label Grafana's dashboard sidecar watches", () => {
+    const { grafana } = values();
     const [label, labelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
-    expect(values().grafana.sidecar.dashboards).toEqual({ enabled: true, label, labelValue, searchNamespace: "ALL" });
+    expect(grafana.forceDeployDashboards).toBe(true);
+    expect(grafana.sidecar.dashboards).toEqual({ label, labelValue });
   });
 
-  test("a public host gets an Ingress and becomes the URL", () => {
-    expect(values().grafana.ingress).toEqual({ enabled: false, hosts: [] });
-    expect(values((c) => (c.grafana = { host: "grafana.example.com" })).grafana.ingress).toEqual({ enabled: true, hosts: ["grafana.example.com"] });
-    expect(grafanaUrl("rel", "monitoring", "grafana.example.com")).toBe("http://grafana.example.com");
-    expect(grafanaUrl("rel", "monitoring", undefined)).toBe("http://rel-grafana.monitoring.svc.cluster.local");
-  });
-
-  test("can be turned off", () => {
-    expect(values((c) => (c.grafana = { enabled: false })).grafana.enabled).toBe(false);
+  test("without Grafana, no dashboard ConfigMaps either", () => {
+    const { grafana } = values((c) => (c.grafana = { enabled: false }));
+    expect(grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
   });
 });

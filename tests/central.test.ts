@@ -9,8 +9,9 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
+import { CHARTS } from "../components/charts";
 import { ConfigError } from "../components/config";
-import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
+import { GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralOutputsSchema } from "../components/outputs";
 import { mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
 import { mockConfigSecret } from "../scripts/stack-files";
@@ -116,15 +117,49 @@ describe("Helm releases", () => {
     expect(prometheus.prometheusSpec.thanos.objectStorageConfig.existingSecret).toEqual({ name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY });
   });
 
+  test("Grafana is its own pinned release of the grafana chart, in the central namespace", () => {
+    const grafana = named("cluster-01-central-grafana");
+    expect(grafana.parent).toBe("cluster-01-central");
+    expect(grafana.inputs).toMatchObject({
+      chart: CHARTS.grafana.chart,
+      version: CHARTS.grafana.version,
+      repositoryOpts: { repo: CHARTS.grafana.repo },
+      namespace: "monitoring",
+      atomic: true,
+    });
+    // kube-prometheus-stack installs no Grafana of its own, only its dashboards for this one.
+    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: true, sidecar: { dashboards: { label: "grafana_dashboard", labelValue: "1" } } });
+    expect(release("grafana").sidecar.dashboards).toMatchObject({ label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0], searchNamespace: "ALL" });
+  });
+
   test("Grafana's default datasource is Thanos through the Query Frontend", () => {
-    const { grafana } = release("kube-prometheus-stack");
-    const defaults = grafana.additionalDataSources.filter((d: { isDefault?: boolean }) => d.isDefault);
+    const { datasources } = release("grafana");
+    const defaults = datasources["datasources.yaml"].datasources.filter((d: { isDefault?: boolean }) => d.isDefault);
     expect(defaults.map((d: { url: string }) => d.url)).toEqual(["http://thanos-query-frontend.monitoring.svc.cluster.local:9090"]);
+  });
+
+  test("Grafana logs in with the admin Secret the component declares, and is scraped by the central Prometheus", () => {
+    const values = release("grafana");
+    const secret = redactSecrets(named("cluster-01-central-grafana-admin").inputs) as Record<string, any>;
+    expect(values.admin.existingSecret).toBe(secret.metadata.name);
+    expect(secret.metadata.namespace).toBe("monitoring");
+    expect(Object.keys(secret.stringData).sort()).toEqual([values.admin.passwordKey, values.admin.userKey].sort());
+    expect(values.serviceMonitor).toEqual({ enabled: true });
+    // The central Prometheus selects ServiceMonitors of every release, this one included.
+    expect(release("kube-prometheus-stack").prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
+  });
+
+  test("the datasource sidecar reads only the central namespace while logging is off", () => {
+    const values = release("grafana");
+    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring"]);
+    expect(values.plugins).toEqual([]);
   });
 
   test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
     expect(named("cluster-01-central-thanos").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-kps", "cluster-01-central-objstore"]));
-    expect(named("cluster-01-central-kps").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-objstore", "cluster-01-central-grafana-admin"]));
+    expect(named("cluster-01-central-kps").dependencies).toContain("cluster-01-central-objstore");
+    // Grafana after the admin Secret it reads and after kube-prometheus-stack, whose CRDs its ServiceMonitor needs.
+    expect(named("cluster-01-central-grafana").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-grafana-admin", "cluster-01-central-kps"]));
     // Alertmanager starts only with its routing Secret in place.
     expect(named("cluster-01-central-kps").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-alerting-alertmanager-config"]));
     expect(named("cluster-01-central-receive-lb").dependencies).toContain("cluster-01-central-thanos");
@@ -142,7 +177,8 @@ describe("outputs", () => {
     expect(outputs.receiveAddress).toBe("203.0.113.10");
     expect(outputs.receiveRemoteWriteUrl).toBe("http://203.0.113.10:10908/api/v1/receive");
     expect(outputs.queryUrl).toBe("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
-    expect(outputs.grafanaUrl).toBe("http://cluster-01-central-kps-grafana.monitoring.svc.cluster.local");
+    // The grafana release's Service: the chart names it after the release.
+    expect(outputs.grafanaUrl).toBe("http://cluster-01-central-grafana.monitoring.svc.cluster.local");
     expect(outputs.bucketNames).toEqual(BUCKETS);
   });
 
@@ -161,6 +197,9 @@ describe("outputs", () => {
     config["multicluster:central"].grafana = { enabled: false };
     const stack = (await synthStacks({ "cluster-01": config })).byStack["cluster-01"];
     expect(stack.result.resources.filter((r) => r.name.includes("grafana"))).toEqual([]);
+    expect(stack.releases.map((r) => r.chart)).not.toContain("grafana");
+    const kps = stack.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as Record<string, any>;
+    expect(kps.grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
     expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
     expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
   });
@@ -185,6 +224,7 @@ test("no secret value, generated or from config, appears in plan.json or any rel
   const files = filesUnder(path.join(outDir, "cluster-01"));
   expect(files.map((f) => path.relative(outDir, f)).sort()).toEqual([
     "cluster-01/plan.json",
+    "cluster-01/releases/cluster-01-central-grafana.json",
     "cluster-01/releases/cluster-01-central-kps.json",
     "cluster-01/releases/cluster-01-central-thanos.json",
     "cluster-01/rules/central-prometheus-alerts.yaml",

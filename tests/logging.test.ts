@@ -46,6 +46,8 @@ const RELEASES = {
   dashboards: `${COMPONENT}-dashboards`,
   fluentBit: `${COMPONENT}-fluent-bit`,
 } as const;
+/** The central Grafana release (CentralThanos), which reads the datasource Secret this stack writes. */
+const GRAFANA_RELEASE = `${CLUSTER}-central-grafana`;
 const CHECK_CHART_VALUES = path.resolve(PROJECT_DIR, "..", "shared", "tools", "check-chart-values");
 const run = promisify(execFile);
 
@@ -157,11 +159,14 @@ describe("values builders", () => {
     expect(globMatches(LOG_INDEX_PATTERN, ds.jsonData.database)).toBe(true);
     const { secureJsonData: _secure, ...rest } = ds;
     expect(JSON.stringify(rest)).not.toContain("p4ss");
+    // Thanos stays Grafana's only default datasource.
+    expect(ds).not.toHaveProperty("isDefault", true);
   });
 
-  test("the Grafana values fragment installs the plugin and lets the datasource sidecar read the logging namespace", () => {
+  test("the Grafana values fragment (grafana chart keys) installs the plugin and lets the datasource sidecar read the logging namespace", () => {
     expect(grafanaOpensearchValues(settings)).toEqual({
-      grafana: { plugins: [OPENSEARCH_GRAFANA_PLUGIN], sidecar: { datasources: { searchNamespace: ["monitoring", "logging"] } } },
+      plugins: [OPENSEARCH_GRAFANA_PLUGIN],
+      sidecar: { datasources: { searchNamespace: ["monitoring", "logging"] } },
     });
   });
 });
@@ -255,6 +260,19 @@ describe("central with logging enabled", () => {
     expect(isSecretValue(stringData) || Object.values(stringData).every(isSecretValue)).toBe(true);
   });
 
+  test("Grafana finds the datasource Secret: its sidecar watches the Secret's namespace and label, and the plugin is installed", () => {
+    const grafana = release(GRAFANA_RELEASE);
+    expect(grafana.chart).toBe(CHARTS.grafana.chart);
+    const secret = plain(byName(`${COMPONENT}-grafana-datasource`));
+    const sidecar = grafana.values.sidecar.datasources;
+    expect(sidecar.enabled).toBe(true);
+    expect(sidecar.searchNamespace).toEqual(["monitoring", secret.metadata.namespace]);
+    expect(secret.metadata.labels[sidecar.label]).toBe(sidecar.labelValue);
+    const file = YAML.parse(secret.stringData[GRAFANA_DATASOURCE_FILE]);
+    expect(grafana.values.plugins).toEqual(file.datasources.map((d: { type: string }) => d.type));
+    expect(grafana.values.plugins).toEqual([OPENSEARCH_GRAFANA_PLUGIN]);
+  });
+
   test("the Kubernetes objects the component declares are valid", () => {
     const validators: Record<string, (o: any) => { validate(): void }> = {
       "kubernetes:core/v1:Namespace": (o) => new Namespace(o),
@@ -285,21 +303,13 @@ describe("central with logging enabled", () => {
     }
   });
 
-  (fs.existsSync(CHECK_CHART_VALUES) ? test : test.skip)("check-chart-values finds no unknown key in the logging releases", async () => {
+  (fs.existsSync(CHECK_CHART_VALUES) ? test : test.skip)("check-chart-values finds no unknown key in the logging releases and the Grafana release", async () => {
     const dir = scratchDir("logging-releases-");
-    for (const name of Object.values(RELEASES)) fs.copyFileSync(path.join(outDir, CLUSTER, "releases", `${name}.json`), path.join(dir, `${name}.json`));
+    for (const name of [...Object.values(RELEASES), GRAFANA_RELEASE]) fs.copyFileSync(path.join(outDir, CLUSTER, "releases", `${name}.json`), path.join(dir, `${name}.json`));
     const { stdout } = await run("python3", [CHECK_CHART_VALUES, dir]).catch((err: { stdout: string }) => {
       throw new Error(`check-chart-values failed:\n${err.stdout}`);
     });
-    expect(stdout).toContain("3 releases checked, 0 unknown keys");
-  });
-
-  (fs.existsSync(CHECK_CHART_VALUES) ? test : test.skip)("check-chart-values knows every key of the Grafana fragment in the grafana chart", async () => {
-    const dir = scratchDir("grafana-fragment-");
-    const file = { chart: "grafana", version: "12.11.1", values: grafanaOpensearchValues(settings).grafana };
-    fs.writeFileSync(path.join(dir, "grafana.json"), JSON.stringify(file));
-    const { stdout } = await run("python3", [CHECK_CHART_VALUES, dir]);
-    expect(stdout).toContain("1 releases checked, 0 unknown keys");
+    expect(stdout).toContain("4 releases checked, 0 unknown keys");
   });
 });
 
@@ -314,5 +324,6 @@ describe("central without logging, or without Grafana", () => {
     const names = byStack[CLUSTER].result.resources.map((r) => r.name);
     expect(names).toContain(RELEASES.fluentBit);
     expect(names).not.toContain(`${COMPONENT}-grafana-datasource`);
+    expect(names).not.toContain(GRAFANA_RELEASE);
   });
 });

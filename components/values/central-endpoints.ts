@@ -64,10 +64,19 @@ export function centralEndpoints(namespace: string): CentralEndpoints {
   };
 }
 
+/**
+ * The grafana chart's Service name for a release: the release name itself when it contains
+ * "grafana", else `<release>-grafana`, cut to 63 characters. The chart's values do not declare
+ * `fullnameOverride` (so the key check would reject it); the release name fixes the name instead.
+ */
+export function grafanaServiceName(grafanaRelease: string): string {
+  const fullname = grafanaRelease.includes("grafana") ? grafanaRelease : `${grafanaRelease}-grafana`;
+  return fullname.slice(0, 63).replace(/-$/, "");
+}
+
 /** Grafana's URL: the public host when one is configured, else its in-cluster Service. */
-export function grafanaUrl(kpsRelease: string, namespace: string, host: string | undefined): string {
-  // The grafana subchart names its Service `<release>-grafana`.
-  return host ? `http://${host}` : `http://${serviceHost(`${kpsRelease}-grafana`, namespace)}`;
+export function grafanaUrl(grafanaRelease: string, namespace: string, host: string | undefined): string {
+  return host ? `http://${host}` : `http://${serviceHost(grafanaServiceName(grafanaRelease), namespace)}`;
 }
 
 /**

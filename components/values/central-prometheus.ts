@@ -1,33 +1,20 @@
 /**
  * Helm values of the central kube-prometheus-stack (88.5.3), as a pure function of validated
- * config: Prometheus HA with the Thanos sidecar uploading to the bucket, Alertmanager HA
- * reading its routing from ALERTMANAGER_CONFIG_SECRET, and Grafana reading Thanos through
- * the Query Frontend. Secrets are only referenced by name, never inlined.
+ * config: Prometheus HA with the Thanos sidecar uploading to the bucket, and Alertmanager HA
+ * reading its routing from ALERTMANAGER_CONFIG_SECRET. Grafana is its own release
+ * (`grafanaValues`); this chart only ships its default dashboards to it as ConfigMaps.
+ * Secrets are only referenced by name, never inlined.
  */
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { centralPrometheusRulesMap } from "../rules";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
-import { centralEndpoints, GRAFANA_ADMIN_SECRET, KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
-
-/** A Grafana datasource in provisioning format. */
-export interface GrafanaDatasource {
-  name: string;
-  type: string;
-  uid: string;
-  url: string;
-  access: "proxy";
-  isDefault?: boolean;
-  editable?: boolean;
-  jsonData?: Record<string, unknown>;
-}
+import { KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
 export interface CentralPrometheusValuesOptions {
   /** Cluster name: the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
-  /** Datasources beside the default Thanos one (e.g. OpenSearch when logging is on). */
-  extraDatasources: GrafanaDatasource[];
 }
 
 export type CentralPrometheusValues = {
@@ -53,14 +40,9 @@ export type CentralPrometheusValues = {
     alertmanagerSpec: { replicas: number; useExistingSecret: true; additionalConfig: { configSecret: string } };
   };
   grafana: {
-    enabled: boolean;
-    admin: { existingSecret: string; userKey: string; passwordKey: string };
-    sidecar: {
-      dashboards: { enabled: true; label: string; labelValue: string; searchNamespace: "ALL" };
-      datasources: { defaultDatasourceEnabled: false };
-    };
-    additionalDataSources: GrafanaDatasource[];
-    ingress: { enabled: boolean; hosts: string[] };
+    enabled: false;
+    forceDeployDashboards: boolean;
+    sidecar: { dashboards: { label: string; labelValue: string } };
   };
 };
 
@@ -70,24 +52,9 @@ interface PersistentVolumeClaimSpec {
   resources: { requests: { storage: string } };
 }
 
-/** The default datasource: Thanos Query through the Query Frontend's results cache. */
-export function thanosDatasource(namespace: string): GrafanaDatasource {
-  return {
-    name: "Thanos",
-    type: "prometheus",
-    uid: "thanos",
-    url: centralEndpoints(namespace).queryFrontendUrl,
-    access: "proxy",
-    isDefault: true,
-    editable: false,
-    jsonData: { prometheusType: "Thanos", timeInterval: "30s" },
-  };
-}
-
-export function centralPrometheusValues({ cluster, settings, extraDatasources }: CentralPrometheusValuesOptions): CentralPrometheusValues {
+export function centralPrometheusValues({ cluster, settings }: CentralPrometheusValuesOptions): CentralPrometheusValues {
   const { prometheus, alertmanager, grafana } = settings;
   const [dashboardLabel, dashboardLabelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
-  if (extraDatasources.some((d) => d.isDefault)) throw new Error("extra Grafana datasources must not be the default: Thanos is");
   return {
     fullnameOverride: KPS_FULLNAME,
     // The Thanos components' health, evaluated where they are scraped (components/rules.ts).
@@ -132,16 +99,13 @@ export function centralPrometheusValues({ cluster, settings, extraDatasources }:
         additionalConfig: { configSecret: ALERTMANAGER_CONFIG_SECRET },
       },
     },
+    // Grafana is its own release (grafanaValues). This chart still renders its default
+    // dashboards as ConfigMaps carrying the label that Grafana's dashboard sidecar watches;
+    // no datasource ConfigMap: Grafana provisions Thanos as its default itself.
     grafana: {
-      enabled: grafana.enabled,
-      admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
-      sidecar: {
-        dashboards: { enabled: true, label: dashboardLabel, labelValue: dashboardLabelValue, searchNamespace: "ALL" },
-        // The chart's default datasource is this Prometheus; Thanos replaces it as the default.
-        datasources: { defaultDatasourceEnabled: false },
-      },
-      additionalDataSources: [thanosDatasource(settings.namespace), ...extraDatasources],
-      ingress: { enabled: grafana.host !== undefined, hosts: grafana.host ? [grafana.host] : [] },
+      enabled: false,
+      forceDeployDashboards: grafana.enabled,
+      sidecar: { dashboards: { label: dashboardLabel, labelValue: dashboardLabelValue } },
     },
   };
 }

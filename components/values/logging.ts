@@ -282,17 +282,15 @@ export function grafanaDatasourceProvisioning(logging: LoggingSettings, basicAut
 export const GRAFANA_DATASOURCE_SECRET_LABELS = { ...LABELS, ...GRAFANA_DATASOURCE_LABEL };
 
 /**
- * What the central kube-prometheus-stack values need for the OpenSearch datasource, to be
- * merged under its `grafana:` key: the plugin, and the datasource sidecar also watching the
- * logging namespace, where the `Logging` component keeps the datasource in a Secret (a pod
- * can only take env or files from Secrets of its own namespace, and this way Grafana needs
- * no ordering against the logging stack: the sidecar picks the Secret up when it appears).
+ * What the central Grafana's values (the grafana chart's, see `grafanaValues`) need for the
+ * OpenSearch datasource: the plugin, and the datasource sidecar also watching the logging
+ * namespace, where the `Logging` component keeps the datasource in a Secret (a pod can only
+ * take env or files from Secrets of its own namespace, and this way Grafana needs no ordering
+ * against the logging stack: the sidecar picks the Secret up when it appears).
  */
 export function grafanaOpensearchValues(settings: CentralSettings) {
   return {
-    grafana: {
-      plugins: [OPENSEARCH_GRAFANA_PLUGIN],
-      sidecar: { datasources: { searchNamespace: [settings.namespace, settings.logging.namespace] } },
-    },
+    plugins: [OPENSEARCH_GRAFANA_PLUGIN],
+    sidecar: { datasources: { searchNamespace: [settings.namespace, settings.logging.namespace] } },
   };
 }
