@@ -10,12 +10,16 @@
  * - a ResourceQuota, a LimitRange, and a NetworkPolicy admitting no other tenant's traffic.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, StorageSpec, walArguments, walStorage } from "./agent-spec";
 import { EdgeStackConfig, TenantSettings } from "./config";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "./conventions";
 import { remoteWriteSpec, RemoteWriteSpec } from "./remote-write";
 import { NODE_EXPORTER_PORT } from "./values/edge-prometheus";
+
+/** A Kubernetes object as plain data: the provider's input type without Outputs. */
+type Plain<T> = pulumi.Unwrap<T>;
 
 /** Name of the agent, its ServiceAccount and its RBAC inside the tenant's namespace. */
 export const TENANT_AGENT_NAME = "prometheus-agent";
@@ -76,20 +80,20 @@ export interface PrometheusAgentManifest {
 }
 
 export interface TenantObjects {
-  namespace: k8s.types.input.core.v1.Namespace;
-  serviceAccount: k8s.types.input.core.v1.ServiceAccount;
+  namespace: Plain<k8s.types.input.core.v1.Namespace>;
+  serviceAccount: Plain<k8s.types.input.core.v1.ServiceAccount>;
   /** Discovery of targets in the tenant's own namespace. */
-  role: k8s.types.input.rbac.v1.Role;
-  roleBinding: k8s.types.input.rbac.v1.RoleBinding;
+  role: Plain<k8s.types.input.rbac.v1.Role>;
+  roleBinding: Plain<k8s.types.input.rbac.v1.RoleBinding>;
   /** The tenant's node only: discovery and the kubelet's metrics (the kubelet authorizes per node name). */
-  nodeClusterRole: k8s.types.input.rbac.v1.ClusterRole;
-  nodeClusterRoleBinding: k8s.types.input.rbac.v1.ClusterRoleBinding;
-  nodeScrapeSecret: k8s.types.input.core.v1.Secret;
+  nodeClusterRole: Plain<k8s.types.input.rbac.v1.ClusterRole>;
+  nodeClusterRoleBinding: Plain<k8s.types.input.rbac.v1.ClusterRoleBinding>;
+  nodeScrapeSecret: Plain<k8s.types.input.core.v1.Secret>;
   /** The receiver's CA bundle, when edge.remoteWrite.tls.caCert is set. */
-  caSecret?: k8s.types.input.core.v1.Secret;
-  resourceQuota: k8s.types.input.core.v1.ResourceQuota;
-  limitRange: k8s.types.input.core.v1.LimitRange;
-  networkPolicy: k8s.types.input.networking.v1.NetworkPolicy;
+  caSecret?: Plain<k8s.types.input.core.v1.Secret>;
+  resourceQuota: Plain<k8s.types.input.core.v1.ResourceQuota>;
+  limitRange: Plain<k8s.types.input.core.v1.LimitRange>;
+  networkPolicy: Plain<k8s.types.input.networking.v1.NetworkPolicy>;
   agent: PrometheusAgentManifest;
 }
 
