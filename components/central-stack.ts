@@ -22,7 +22,7 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
   const name = config.edge.centralStack;
   const file = `Pulumi.${config.stack}.yaml`;
   const reference = new pulumi.StackReference(name);
-  const require = async (output: string): Promise<unknown> => {
+  const readOutput = async (output: string): Promise<unknown> => {
     try {
       // requireOutputValue is requireOutput awaited: a missing output is an error, not undefined.
       return await reference.requireOutputValue(output);
@@ -30,7 +30,7 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
       throw new ConfigError(file, CENTRAL_STACK_KEY, centralStackProblem(name, output, (err as Error).message));
     }
   };
-  const [remoteWriteUrl, tenantHeader] = await Promise.all([require(REMOTE_WRITE_URL_OUTPUT), require(TENANT_HEADER_OUTPUT)]);
+  const [remoteWriteUrl, tenantHeader] = await Promise.all([readOutput(REMOTE_WRITE_URL_OUTPUT), readOutput(TENANT_HEADER_OUTPUT)]);
   return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader });
 }
 
