@@ -7,13 +7,14 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { readCentralStack } from "./components/central-stack";
 import { CentralThanos } from "./components/central-thanos";
 import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
 import { EdgeAgent } from "./components/edge-agent";
 import { kubernetesProvider } from "./components/kubernetes-provider";
 import { Logging } from "./components/logging";
 import { MinioBuckets } from "./components/minio-buckets";
-import { CentralOutputs, EdgeOutputs, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./components/outputs";
+import { CentralOutputs, EdgeOutputs } from "./components/outputs";
 import { TenantAgent } from "./components/tenant-agent";
 
 /** Stack outputs, each value possibly still an Output; the shapes are the contract in components/outputs.ts. */
@@ -51,26 +52,20 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
   };
 }
 
-function edge(config: EdgeStackConfig, provider: k8s.Provider): Exported<EdgeOutputs> {
+async function edge(config: EdgeStackConfig, provider: k8s.Provider): Promise<Exported<EdgeOutputs>> {
   const settings = config.edge;
-  const centralStack = new pulumi.StackReference(settings.centralStack);
-  // requireOutput: a central stack without these outputs is an error, not an empty URL.
-  const remoteWriteUrl = centralStack.requireOutput(REMOTE_WRITE_URL_OUTPUT) as pulumi.Output<string>;
-  const tenantHeader = centralStack.requireOutput(TENANT_HEADER_OUTPUT) as pulumi.Output<string>;
+  // Read before declaring anything: a wrong or undeployed central stack is one clear error.
+  const central = await readCentralStack(config);
   const opts = { providers: { kubernetes: provider } };
 
-  const agent = new EdgeAgent(`${config.cluster}-agent`, { cluster: config.cluster, settings, remoteWriteUrl, tenantHeader }, opts);
+  const agent = new EdgeAgent(`${config.cluster}-agent`, { cluster: config.cluster, settings, ...central }, opts);
   for (const tenant of settings.tenants) {
-    new TenantAgent(
-      `${config.cluster}-${tenant.id}`,
-      { cluster: config.cluster, tenant, remoteWriteUrl, tenantHeader },
-      { ...opts, dependsOn: [agent] },
-    );
+    new TenantAgent(`${config.cluster}-${tenant.id}`, { cluster: config.cluster, tenant, settings, ...central, operator: agent }, opts);
   }
   return {
     role: "edge",
     cluster: config.cluster,
-    remoteWriteUrl,
+    remoteWriteUrl: agent.remoteWriteUrl,
     tenants: [settings.tenantId, ...settings.tenants.map((t) => t.id)].map((id) => ({ id, cluster: config.cluster })),
   };
 }

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { durationMs, parseDuration } from "./duration";
+import { parseQuantity } from "./quantity";
 
 /** The Pulumi project name, and so the namespace of every config key. */
 export const PROJECT = "multicluster";
@@ -233,6 +234,9 @@ const centralSchema = z
 // ---------------------------------------------------------------------------
 // Edge
 
+/** Namespaces Kubernetes itself owns. */
+const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 const edgeSchema = z
   .strictObject({
     /** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
@@ -256,6 +260,18 @@ const edgeSchema = z
               pods: z.int().min(1).default(20),
             })
             .prefault({}),
+          /** The LimitRange's defaults for containers that set none (the quota needs requests and memory limits). */
+          containerDefaults: z
+            .strictObject({
+              cpuRequest: quantity.default("100m"),
+              memoryRequest: quantity.default("128Mi"),
+              memoryLimit: quantity.default("256Mi"),
+            })
+            .prefault({})
+            .refine((d) => (parseQuantity(d.memoryRequest) ?? 0) <= (parseQuantity(d.memoryLimit) ?? 0), {
+              message: "expected a memoryRequest no larger than memoryLimit",
+              path: ["memoryRequest"],
+            }),
         }),
       )
       .default([]),
@@ -278,7 +294,10 @@ const edgeSchema = z
         tls: z
           .strictObject({
             /** PEM CA bundle for a receiver behind a private CA (public data, not a secret). */
-            caCert: z.string().optional(),
+            caCert: z
+              .string()
+              .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, "expected a PEM CA bundle (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)")
+              .optional(),
             serverName: z.string().optional(),
             insecureSkipVerify: z.boolean().default(false),
           })
@@ -305,10 +324,24 @@ const edgeSchema = z
     resources: resources.prefault({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
   })
   .superRefine((e, ctx) => {
+    // A tenant's id is its namespace: it must not take over a system or the cluster agent's namespace.
+    const reservedNamespaces = [...SYSTEM_NAMESPACES, e.namespace];
+    // The tenant agent runs in the tenant's namespace with the cluster agent's resources.
+    const agentMemory = e.resources.limits.memory ?? e.resources.requests.memory;
+    const agentCpu = e.resources.requests.cpu;
     e.tenants.forEach((t, i) => {
       const first = e.tenants.findIndex((o) => o.id === t.id);
       if (first < i) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a unique tenant id, ${t.id} is also tenants[${first}]` });
       if (t.id === e.tenantId) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a tenant id other than the cluster's own tenantId ${t.id}` });
+      if (reservedNamespaces.includes(t.id)) {
+        ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a tenant id that is not a reserved namespace (${reservedNamespaces.join(", ")}), got ${t.id}` });
+      }
+      if (agentMemory && (parseQuantity(t.quota.memory) ?? 0) < (parseQuantity(agentMemory) ?? 0)) {
+        ctx.addIssue({ code: "custom", path: ["tenants", i, "quota", "memory"], message: `expected at least the agent's memory (${agentMemory}, edge.resources) so the tenant agent fits its quota, got ${t.quota.memory}` });
+      }
+      if (agentCpu && (parseQuantity(t.quota.cpu) ?? 0) < (parseQuantity(agentCpu) ?? 0)) {
+        ctx.addIssue({ code: "custom", path: ["tenants", i, "quota", "cpu"], message: `expected at least the agent's cpu request (${agentCpu}, edge.resources) so the tenant agent fits its quota, got ${t.quota.cpu}` });
+      }
       if (!e.nodes.includes(t.node)) {
         ctx.addIssue({
           code: "custom",

@@ -18,3 +18,17 @@ export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
 /** Secret holding the Thanos objstore config (key `objstore.yml`), for Thanos and the sidecar. */
 export const THANOS_OBJSTORE_SECRET = "thanos-objstore";
 export const THANOS_OBJSTORE_KEY = "objstore.yml";
+
+/** Label every agent's samples carry with its cluster name (external label, enforced on write). */
+export const CLUSTER_LABEL = "cluster";
+/** Label a tenant agent's samples carry with its tenant id (external label, enforced on write). */
+export const TENANT_LABEL = "tenant";
+/** `job` of every agent's scrape of itself: remote-write (`prometheus_remote_storage_*`) and WAL health. */
+export const AGENT_SELF_JOB = "prometheus-agent";
+/** `remote_name` of the agents' remote-write queue to the central receiver. */
+export const REMOTE_WRITE_NAME = "central";
+/** Namespace label marking a tenant's namespace (value: the tenant id); cluster agents skip such namespaces. */
+export const TENANT_NAMESPACE_LABEL = "multicluster/tenant";
+/** Secret (key `ca.crt`) with the CA bundle of the receiver, in each agent's namespace. */
+export const REMOTE_WRITE_CA_SECRET = "remote-write-ca";
+export const REMOTE_WRITE_CA_KEY = "ca.crt";

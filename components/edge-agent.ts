@@ -2,43 +2,62 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "./charts";
 import { EdgeStackConfig } from "./config";
+import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
+import { edgePrometheusValues } from "./values/edge-prometheus";
 
 export interface EdgeAgentArgs {
-  /** Cluster name; the `cluster` external label. */
+  /** Cluster name; the `cluster` label on everything the agent sends. */
   cluster: string;
+  /** The validated edge settings (namespace, tenant id, remote write, WAL, resources). */
   settings: EdgeStackConfig["edge"];
-  /** The central receiver's remote-write URL (from the StackReference). */
-  remoteWriteUrl: pulumi.Input<string>;
-  /** The header the central receivers read the tenant from. */
-  tenantHeader: pulumi.Input<string>;
+  /** The central receiver's remote-write URL, read from the central stack. */
+  remoteWriteUrl: string;
+  /** The header the central receivers read the tenant from, read from the central stack. */
+  tenantHeader: string;
 }
 
-/** Prometheus in agent mode for one edge cluster, writing to the central receiver. */
+/**
+ * kube-prometheus-stack in agent mode for one edge cluster: the cluster-wide agent writing to
+ * the central receiver as `settings.tenantId`, node-exporter, kube-state-metrics, the kubelet
+ * monitors, and the operator with its CRDs (which the tenant agents use too).
+ */
 export class EdgeAgent extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
   readonly release: k8s.helm.v3.Release;
+  readonly remoteWriteUrl: pulumi.Output<string>;
 
   constructor(name: string, args: EdgeAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:edge:EdgeAgent", name, {}, opts);
     const ns = args.settings.namespace;
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns } }, { parent: this });
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      // node-exporter needs the host's network, PID namespace and filesystem.
+      { metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "privileged" } } },
+      { parent: this },
+    );
+    const dependencies: pulumi.Resource[] = [namespace];
+    const caCert = args.settings.remoteWrite.tls.caCert;
+    if (caCert) {
+      dependencies.push(
+        new k8s.core.v1.Secret(
+          `${name}-remote-write-ca`,
+          { metadata: { name: REMOTE_WRITE_CA_SECRET, namespace: ns }, type: "Opaque", stringData: { [REMOTE_WRITE_CA_KEY]: caCert } },
+          { parent: this, dependsOn: [namespace] },
+        ),
+      );
+    }
     this.release = helmRelease(
       `${name}-kps`,
       {
         chart: CHARTS.kubePrometheusStack,
         namespace: ns,
-        values: pulumi.all([args.remoteWriteUrl, args.tenantHeader]).apply(([url, header]) => ({
-          prometheus: {
-            agentMode: true,
-            prometheusSpec: {
-              externalLabels: { cluster: args.cluster },
-              remoteWrite: [{ url, headers: { [header]: args.settings.tenantId } }],
-            },
-          },
-        })),
+        values: edgePrometheusValues({ cluster: args.cluster, settings: args.settings, remoteWriteUrl: args.remoteWriteUrl, tenantHeader: args.tenantHeader }),
       },
-      { parent: this, dependsOn: [namespace] },
+      { parent: this, dependsOn: dependencies },
     );
-    this.registerOutputs({});
+    this.namespace = namespace.metadata.name;
+    this.remoteWriteUrl = pulumi.output(args.remoteWriteUrl);
+    this.registerOutputs({ namespace: this.namespace, remoteWriteUrl: this.remoteWriteUrl });
   }
 }

@@ -5,6 +5,16 @@
  * The cluster agent, the tenant agents and the end-to-end test all build on this.
  */
 import { EdgeSettings } from "./config";
+import { REMOTE_WRITE_NAME } from "./conventions";
+
+/** A relabeling rule in the operator's camelCase form (`RelabelConfig`). */
+export interface RelabelConfig {
+  action?: "replace" | "keep" | "drop" | "labeldrop" | "labelkeep" | "labelmap";
+  sourceLabels?: string[];
+  regex?: string;
+  targetLabel?: string;
+  replacement?: string;
+}
 
 /** A key in a Secret, as the operator references it. */
 export interface SecretKeyRef {
@@ -27,6 +37,7 @@ export interface RemoteWriteSpec {
     retryOnRateLimit: boolean;
   };
   metadataConfig: { send: boolean; sendInterval: string };
+  writeRelabelConfigs?: RelabelConfig[];
   tlsConfig?: { ca?: { secret: SecretKeyRef }; serverName?: string; insecureSkipVerify: boolean };
 }
 
@@ -40,12 +51,17 @@ export interface RemoteWriteOptions {
   settings: EdgeSettings["remoteWrite"];
   /** Where the CA bundle of `settings.tls.caCert` is stored, when one is set. */
   caSecret?: SecretKeyRef;
+  /**
+   * Labels set on every sample as it is sent, whatever the scraped series carried. External
+   * labels alone do not do this: Prometheus adds an external label only to series without it.
+   */
+  enforcedLabels?: Record<string, string>;
 }
 
 export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
   const { queue, tls } = opts.settings;
   const spec: RemoteWriteSpec = {
-    name: "central",
+    name: REMOTE_WRITE_NAME,
     url: opts.url,
     // The receiver files every sample under this tenant; one agent writes as one tenant only.
     headers: { [opts.tenantHeader]: opts.tenantId },
@@ -62,6 +78,11 @@ export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
     },
     metadataConfig: { send: true, sendInterval: "1m" },
   };
+  const enforced = Object.entries(opts.enforcedLabels ?? {});
+  if (enforced.length > 0) {
+    // Write relabeling runs after the external labels are added, so these win over both.
+    spec.writeRelabelConfigs = enforced.map(([label, value]) => ({ action: "replace", targetLabel: label, replacement: value }));
+  }
   const https = opts.url.startsWith("https://");
   if (https || tls.caCert || tls.serverName || tls.insecureSkipVerify) {
     spec.tlsConfig = {

@@ -1,34 +1,59 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TenantSettings } from "./config";
+import { EdgeStackConfig, TenantSettings } from "./config";
+import { tenantObjects } from "./tenant-objects";
 
 export interface TenantAgentArgs {
-  /** Cluster name; the `cluster` external label. */
+  /** Cluster name; the `cluster` label on everything the agent sends. */
   cluster: string;
+  /** The tenant: its id (namespace, header value, `tenant` label), node and quota. */
   tenant: TenantSettings;
-  remoteWriteUrl: pulumi.Input<string>;
-  tenantHeader: pulumi.Input<string>;
+  /** The edge settings the tenant agent shares with the cluster agent (remote write, WAL, resources). */
+  settings: EdgeStackConfig["edge"];
+  /** The central receiver's remote-write URL, read from the central stack. */
+  remoteWriteUrl: string;
+  /** The header the central receivers read the tenant from, read from the central stack. */
+  tenantHeader: string;
+  /** What provides the PrometheusAgent CRD and the operator: the cluster's EdgeAgent. */
+  operator: pulumi.Resource;
 }
 
-/** One tenant's isolated Prometheus agent on a shared edge cluster. */
+/**
+ * One tenant's isolated Prometheus agent on a shared edge cluster: its namespace, RBAC,
+ * quota, network policy and a `PrometheusAgent` on the tenant's node. The operator and the
+ * CRD come from the cluster's EdgeAgent (`args.operator`).
+ */
 export class TenantAgent extends pulumi.ComponentResource {
+  readonly namespace: pulumi.Output<string>;
+  readonly agentName: pulumi.Output<string>;
+
   constructor(name: string, args: TenantAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:edge:TenantAgent", name, {}, opts);
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: args.tenant.id } }, { parent: this });
-    new k8s.apiextensions.CustomResource(
-      `${name}-agent`,
-      {
-        apiVersion: "monitoring.coreos.com/v1alpha1",
-        kind: "PrometheusAgent",
-        metadata: { name: args.tenant.id, namespace: namespace.metadata.name },
-        spec: {
-          nodeSelector: { "kubernetes.io/hostname": args.tenant.node },
-          externalLabels: { cluster: args.cluster, tenant: args.tenant.id },
-          remoteWrite: [{ url: args.remoteWriteUrl, headers: pulumi.output(args.tenantHeader).apply((h) => ({ [h]: args.tenant.id })) }],
-        },
-      },
-      { parent: this },
-    );
-    this.registerOutputs({});
+    const objects = tenantObjects(args);
+    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, { parent: this });
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-service-account`, objects.serviceAccount, inNamespace);
+    const role = new k8s.rbac.v1.Role(`${name}-role`, objects.role, inNamespace);
+    const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-role-binding`, objects.roleBinding, { parent: this, dependsOn: [role, serviceAccount] });
+    const nodeRole = new k8s.rbac.v1.ClusterRole(`${name}-node-role`, objects.nodeClusterRole, { parent: this });
+    const nodeRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-node-role-binding`, objects.nodeClusterRoleBinding, {
+      parent: this,
+      dependsOn: [nodeRole, serviceAccount],
+    });
+    const scrapeSecret = new k8s.core.v1.Secret(`${name}-node-scrape`, objects.nodeScrapeSecret, inNamespace);
+    const caSecret = objects.caSecret ? [new k8s.core.v1.Secret(`${name}-remote-write-ca`, objects.caSecret, inNamespace)] : [];
+    // Quota and defaults first, so the agent's pod is admitted under the same rules as the tenant's.
+    const quota = new k8s.core.v1.ResourceQuota(`${name}-quota`, objects.resourceQuota, inNamespace);
+    const limitRange = new k8s.core.v1.LimitRange(`${name}-limit-range`, objects.limitRange, inNamespace);
+    new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, objects.networkPolicy, inNamespace);
+
+    const agent = new k8s.apiextensions.CustomResource(`${name}-agent`, objects.agent, {
+      parent: this,
+      dependsOn: [args.operator, roleBinding, nodeRoleBinding, scrapeSecret, ...caSecret, quota, limitRange],
+    });
+    this.namespace = namespace.metadata.name;
+    this.agentName = agent.metadata.name;
+    this.registerOutputs({ namespace: this.namespace, agentName: this.agentName });
   }
 }

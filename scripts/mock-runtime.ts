@@ -152,9 +152,34 @@ class RecordingMonitor extends MockMonitor {
 
 /**
  * Runs `opts.program` as stack `opts.stack`. Rejects with the program's own error (a
- * config error, a missing StackReference output, ...) when the program fails.
+ * config error, a missing StackReference output, ...) when the program fails, or with the
+ * first failed resource operation when only that failed.
  */
 export async function runMockStack(opts: MockStackOptions): Promise<MockStackResult> {
+  // The SDK re-raises a failed resource operation as an unhandled rejection, for the Pulumi
+  // language host to report; in this process it would crash instead. Catch it for this run.
+  const failedOperations: unknown[] = [];
+  const onUnhandled = (reason: unknown) => failedOperations.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const result = await runProgram(opts);
+    await settle();
+    if (failedOperations.length > 0) throw failedOperations[0];
+    return result;
+  } catch (err) {
+    await settle();
+    throw err;
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+}
+
+/** Lets rejections of the operations still in flight be reported before the handler goes. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function runProgram(opts: MockStackOptions): Promise<MockStackResult> {
   const mocks = mocksFor(opts);
   await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
   const monitor = new RecordingMonitor(mocks);

@@ -184,6 +184,29 @@ describe("invalid stack files fail with the file, the key path and what was expe
   test("a context the kubeconfig does not have", () => {
     expectError({ ...central(), "multicluster:kubeContext": "cluster-09" }, "multicluster:kubeContext", /contexts in .* \(cluster-01, cluster-02, cluster-03, cluster-04\), got cluster-09/);
   });
+
+  test("a tenant id that would take over a system or the cluster agent's namespace", () => {
+    expectError(withEdge((e) => (e.tenants[1].id = "kube-system")), "multicluster:edge.tenants[1].id", /not a reserved namespace \(default, kube-system, kube-public, kube-node-lease, monitoring\), got kube-system/, "cluster-02");
+    expectError(withEdge((e) => (e.tenants[0].id = "monitoring")), "multicluster:edge.tenants[0].id", /not a reserved namespace/, "cluster-02");
+  });
+
+  test("a tenant quota the tenant's own agent does not fit in", () => {
+    expectError(withEdge((e) => (e.tenants[0].quota = { memory: "256Mi" })), "multicluster:edge.tenants[0].quota.memory", /at least the agent's memory \(512Mi, edge.resources\)/, "cluster-02");
+    expectError(withEdge((e) => (e.tenants[1].quota = { cpu: "50m" })), "multicluster:edge.tenants[1].quota.cpu", /at least the agent's cpu request \(100m, edge.resources\) so the tenant agent fits its quota, got 50m/, "cluster-02");
+  });
+
+  test("container defaults requesting more memory than their limit", () => {
+    expectError(
+      withEdge((e) => (e.tenants[0].containerDefaults = { memoryRequest: "1Gi", memoryLimit: "512Mi" })),
+      "multicluster:edge.tenants[0].containerDefaults.memoryRequest",
+      /no larger than memoryLimit/,
+      "cluster-02",
+    );
+  });
+
+  test("a CA bundle that is not PEM", () => {
+    expectError(withEdge((e) => (e.remoteWrite = { tls: { caCert: "/etc/ssl/ca.crt" } })), "multicluster:edge.remoteWrite.tls.caCert", /PEM CA bundle/, "cluster-02");
+  });
 });
 
 describe("npm run synth on a bad stack file", () => {

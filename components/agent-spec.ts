@@ -1,0 +1,66 @@
+/**
+ * The parts of a `PrometheusAgent` spec every edge agent shares (the cluster agent through
+ * the chart's `prometheusSpec`, the tenant agents directly): WAL retention and volume,
+ * resources, and the TLS CA Secret. Pure functions of validated config.
+ */
+import { EdgeSettings } from "./config";
+import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET } from "./conventions";
+import { SecretKeyRef } from "./remote-write";
+
+/** A command-line flag as the operator takes it (`spec.additionalArgs[]`, without the dashes). */
+export interface AgentArgument {
+  name: string;
+  value?: string;
+}
+
+export interface StorageSpec {
+  volumeClaimTemplate: {
+    spec: {
+      accessModes: string[];
+      storageClassName?: string;
+      resources: { requests: { storage: string } };
+    };
+  };
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+/**
+ * How long the agent keeps samples it could not send. The operator has no field for it, so
+ * it goes in as a flag; without it Prometheus drops unsent samples after its own default.
+ */
+export function walArguments(wal: EdgeSettings["wal"]): AgentArgument[] {
+  return [{ name: "storage.agent.retention.max-time", value: wal.maxTime }];
+}
+
+/** A persistent volume for the WAL, so a pod restart keeps what central has not received yet. */
+export function walStorage(wal: EdgeSettings["wal"]): StorageSpec {
+  return {
+    volumeClaimTemplate: {
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        ...(wal.storageClassName ? { storageClassName: wal.storageClassName } : {}),
+        resources: { requests: { storage: wal.storageSize } },
+      },
+    },
+  };
+}
+
+/** The configured requests and limits, without the unset ones. */
+export function agentResources(resources: EdgeSettings["resources"]): ResourceRequirements {
+  const defined = (r: Record<string, string | undefined>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const requests = defined(resources.requests);
+  const limits = defined(resources.limits);
+  return {
+    ...(Object.keys(requests).length > 0 ? { requests } : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+  };
+}
+
+/** Where an agent finds the receiver's CA bundle (a Secret in its own namespace), when one is configured. */
+export function caSecretRef(tls: EdgeSettings["remoteWrite"]["tls"]): SecretKeyRef | undefined {
+  return tls.caCert ? { name: REMOTE_WRITE_CA_SECRET, key: REMOTE_WRITE_CA_KEY } : undefined;
+}

@@ -1,0 +1,25 @@
+/** Helpers for the edge tests: validated edge config from the committed stack files. */
+import * as fs from "fs";
+import * as path from "path";
+import { EdgeStackConfig, parseStackConfig } from "../components/config";
+import { mockKubeconfigFor } from "../scripts/stack-files";
+import { committedStackConfig, scratchDir } from "./support";
+
+const dir = scratchDir("edge-config-");
+const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
+fs.writeFileSync(kubeconfigPath, mockKubeconfigFor(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]));
+
+/** The committed stack file's validated edge config, with `patch` applied to `multicluster:edge` first. */
+export function edgeConfig(stack: string, patch: (edge: any) => void = () => undefined): EdgeStackConfig {
+  const flat = committedStackConfig(stack) as Record<string, any>;
+  const edge = structuredClone(flat["multicluster:edge"]);
+  patch(edge);
+  const config = parseStackConfig({ ...flat, "multicluster:edge": edge }, { stack, projectDir: dir, env: { KUBECONFIG: kubeconfigPath, HOME: dir } });
+  if (config.role !== "edge") throw new Error(`${stack} is not an edge stack`);
+  return config;
+}
+
+/** A PEM-shaped CA bundle (the content is not parsed). */
+export const TEST_CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTONLY\n-----END CERTIFICATE-----\n";
+
+export const CENTRAL = { remoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT" };
