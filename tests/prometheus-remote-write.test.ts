@@ -45,7 +45,7 @@ test("the committed edge settings translate field by field to snake_case", () =>
 });
 
 test("TLS settings become tls_config; a CA in a Secret needs to be told its file", () => {
-  const settings = edgeSettings({ remoteWrite: { tls: { caCert: "-----BEGIN CERTIFICATE-----\n", serverName: "receive.example.org" } } }).remoteWrite;
+  const settings = edgeSettings({ remoteWrite: { tls: { caCert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUYQ==\n-----END CERTIFICATE-----\n", serverName: "receive.example.org" } } }).remoteWrite;
   const spec = remoteWriteSpec({ url: "https://receive.example.org/api/v1/receive", tenantHeader: "THANOS-TENANT", tenantId: "t", settings, caSecret: { name: "receive-ca", key: "ca.crt" } });
   expect(toPrometheusRemoteWrite(spec, { secretFile: (ref) => `/etc/prometheus/secrets/${ref.name}/${ref.key}` }).tls_config).toEqual({
     ca_file: "/etc/prometheus/secrets/receive-ca/ca.crt",
