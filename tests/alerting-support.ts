@@ -33,35 +33,3 @@ export function centralConfig(patch: (central: Record<string, any>) => void = ()
   return config;
 }
 
-/** Absolute path of executable `name` on PATH, or undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-/**
- * A describe block that needs the command-line tool `tool`. Without the tool it is skipped
- * with a message, except under CI=true, where a missing tool is a failing test: CI must
- * run these checks, not silently pass.
- */
-export function describeWithTool(tool: string, install: string, title: string, body: (bin: string) => void): void {
-  const bin = which(tool);
-  if (bin) {
-    describe(title, () => body(bin));
-  } else if (process.env.CI === "true") {
-    test(`${title}: ${tool} is installed (required when CI=true)`, () => {
-      throw new Error(`${tool} is not on PATH; ${install}`);
-    });
-  } else {
-    console.warn(`skipping "${title}": ${tool} is not on PATH (${install}); under CI=true this fails`);
-    describe.skip(title, () => body(tool));
-  }
-}

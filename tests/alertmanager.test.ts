@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { alertmanagerConfig, alertmanagerConfigYaml, NULL_RECEIVER } from "../components/alertmanager";
 import { ALERTS } from "../components/rules";
-import { describeWithTool } from "./alerting-support";
+import { describeWithTool } from "./support";
 import { scratchDir } from "./support";
 
 const CRITICAL = "https://hooks.example.com/services/critical-token";

@@ -8,20 +8,6 @@ import * as net from "net";
 import * as path from "path";
 import * as YAML from "yaml";
 
-/** The absolute path of `name` on PATH, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 /** A loopback port nothing listens on: bind port 0, read what the kernel chose, release it. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { EdgeStackConfig, parseStackConfig } from "../components/config";
 import { remoteWriteSpec } from "../components/remote-write";
 import { toPrometheusRemoteWrite } from "../scripts/prometheus-remote-write";
 import { mockKubeconfigFor } from "../scripts/stack-files";
-import { findOnPath } from "./prometheus-harness";
+import { describeWithTool } from "./support";
 import { committedStackConfig, scratchDir } from "./support";
 
 const dir = scratchDir("remote-write-");
@@ -55,15 +55,11 @@ test("TLS settings become tls_config; a CA in a Secret needs to be told its file
   expect(() => toPrometheusRemoteWrite(spec)).toThrow("remote write central: the CA is in Secret receive-ca (key ca.crt); pass secretFile to say where that file is");
 });
 
-const promtool = findOnPath("promtool");
-if (!promtool && process.env.CI) {
-  test("promtool is installed (required in CI)", () => {
-    throw new Error("CI is set but promtool is not on PATH: install Debian's prometheus package");
+describeWithTool("promtool", "install Debian's prometheus package (apt-get install prometheus)", "promtool", (promtool) => {
+  test("accepts the translated entry in an agent config", () => {
+    const spec = remoteWriteSpec({ url: URL, tenantHeader: "THANOS-TENANT", tenantId: "cluster-03", settings: edgeSettings().remoteWrite });
+    const file = path.join(dir, "agent.yml");
+    fs.writeFileSync(file, YAML.stringify({ global: { external_labels: { cluster: "cluster-03" } }, remote_write: [toPrometheusRemoteWrite(spec)] }));
+    expect(execFileSync(promtool, ["check", "config", "--agent", file], { encoding: "utf8" })).toContain("SUCCESS");
   });
-}
-(promtool ? test : test.skip)("promtool accepts the translated entry in an agent config", () => {
-  const spec = remoteWriteSpec({ url: URL, tenantHeader: "THANOS-TENANT", tenantId: "cluster-03", settings: edgeSettings().remoteWrite });
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(file, YAML.stringify({ global: { external_labels: { cluster: "cluster-03" } }, remote_write: [toPrometheusRemoteWrite(spec)] }));
-  expect(execFileSync(promtool!, ["check", "config", "--agent", file], { encoding: "utf8" })).toContain("SUCCESS");
 });

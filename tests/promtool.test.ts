@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { prometheusRuleFiles, RuleGroup } from "../components/rules";
-import { centralConfig, describeWithTool } from "./alerting-support";
+import { centralConfig } from "./alerting-support";
+import { describeWithTool } from "./support";
 import { PROJECT_DIR, scratchDir } from "./support";
 
 /** The config the test files are written for (see their headers). */

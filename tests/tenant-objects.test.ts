@@ -8,7 +8,7 @@ import { parseQuantity } from "../components/quantity";
 import { NODE_SCRAPE_KEY, tenantObjects, TenantObjects, tenantScrapeConfigs } from "../components/tenant-objects";
 import { CENTRAL, edgeConfig, TEST_CA_PEM } from "./edge-support";
 import { expectValidManifest, Manifest, unknownFields } from "./k8s-models";
-import { scratchDir } from "./support";
+import { describeWithTool, scratchDir } from "./support";
 
 const config = edgeConfig("cluster-02");
 const [tenantA, tenantB] = config.edge.tenants;
@@ -118,16 +118,18 @@ describe("node scrape jobs", () => {
     }
   });
 
-  test("promtool accepts them as an agent's config", () => {
-    const dir = scratchDir("tenant-scrape-");
-    const file = path.join(dir, "prometheus.yml");
-    // Debian's promtool is built without Kubernetes discovery: a static target stands in for
-    // the discovery block; relabeling, TLS and authorization are checked as written.
-    const checkable = jobs.map(({ kubernetes_sd_configs, ...job }) => (kubernetes_sd_configs ? { ...job, static_configs: [{ targets: ["192.0.2.1:10250"] }] } : job));
-    fs.writeFileSync(file, YAML.stringify({ global: { external_labels: build().agent.spec.externalLabels }, scrape_configs: checkable }));
-    // --syntax-only: the service-account token and CA exist only inside the pod.
-    const out = execFileSync("promtool", ["check", "config", "--agent", "--syntax-only", file], { encoding: "utf8" });
-    expect(out).toContain("SUCCESS");
+  describeWithTool("promtool", "install Debian's prometheus package (apt-get install prometheus)", "promtool", (promtool) => {
+    test("accepts them as an agent's config", () => {
+      const dir = scratchDir("tenant-scrape-");
+      const file = path.join(dir, "prometheus.yml");
+      // Debian's promtool is built without Kubernetes discovery: a static target stands in for
+      // the discovery block; relabeling, TLS and authorization are checked as written.
+      const checkable = jobs.map(({ kubernetes_sd_configs, ...job }) => (kubernetes_sd_configs ? { ...job, static_configs: [{ targets: ["192.0.2.1:10250"] }] } : job));
+      fs.writeFileSync(file, YAML.stringify({ global: { external_labels: build().agent.spec.externalLabels }, scrape_configs: checkable }));
+      // --syntax-only: the service-account token and CA exist only inside the pod.
+      const out = execFileSync(promtool, ["check", "config", "--agent", "--syntax-only", file], { encoding: "utf8" });
+      expect(out).toContain("SUCCESS");
+    });
   });
 });
 

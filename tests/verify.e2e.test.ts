@@ -23,10 +23,9 @@ import { Report } from "../scripts/verify/checks";
 import { expectationsFrom, Expectations, parseStackOutputs } from "../scripts/verify/expectations";
 import { renderTable } from "../scripts/verify/report";
 import { verify } from "../scripts/verify/run";
-import { findOnPath, freePort, PrometheusProcess, stopAll } from "./prometheus-harness";
-import { PROJECT_DIR } from "./support";
+import { freePort, PrometheusProcess, stopAll } from "./prometheus-harness";
+import { describeWithTool, PROJECT_DIR } from "./support";
 
-const PROMETHEUS = findOnPath("prometheus");
 /** Scrapes every second and a batch deadline of 5s keep healthy ages at a few seconds. */
 const MAX_AGE_SECONDS = 10;
 const SCRAPE_INTERVAL = "1s";
@@ -81,16 +80,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-if (!PROMETHEUS && process.env.CI) {
-  test("the prometheus binary is installed (required in CI)", () => {
-    throw new Error("CI is set but no prometheus binary is on PATH: install Debian's prometheus package (.ci/run and the PR workflow do)");
-  });
-}
-if (!PROMETHEUS) {
-  console.warn("verify.e2e.test.ts: SKIPPED: no prometheus binary on PATH (apt-get install prometheus to run it)");
-}
-
-(PROMETHEUS ? describe : describe.skip)(`verify against real Prometheus processes${PROMETHEUS ? "" : " (SKIPPED: no prometheus binary on PATH)"}`, () => {
+describeWithTool("prometheus", "install Debian's prometheus package (apt-get install prometheus; .ci/run and the PR workflow do)", "verify against real Prometheus processes", (prometheus) => {
   let tmp: string;
   const agents = new Map<string, PrometheusProcess>();
   let expectations: Expectations;
@@ -108,7 +98,7 @@ if (!PROMETHEUS) {
     const serverPort = await freePort();
     const server = await PrometheusProcess.start({
       name: "central",
-      binary: PROMETHEUS!,
+      binary: prometheus,
       dir: tmp,
       port: serverPort,
       remoteWriteReceiver: true,
@@ -167,7 +157,7 @@ if (!PROMETHEUS) {
         );
         const agent = await PrometheusProcess.start({
           name: `agent-${edge.cluster}-${tenantId}`,
-          binary: PROMETHEUS!,
+          binary: prometheus,
           dir: tmp,
           port,
           agent: true,
