@@ -111,7 +111,7 @@ describe("workflows", () => {
   test("pull requests: Prometheus is installed before npm test; npm ci, npm test and npm run synth run; out/synth is uploaded", () => {
     const job = pr.jobs.test;
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
-    const install = stepIndex(job, (s) => /apt-get install .*prometheus/.test(s.run ?? ""));
+    const install = stepIndex(job, (s) => /apt-get install .*prometheus prometheus-alertmanager/.test(s.run ?? ""));
     const setupStep = stepIndex(job, (s) => s.uses === "./.github/actions/setup");
     const test = stepIndex(job, runs("npm test"));
     const synth = stepIndex(job, runs("npm run synth"));
