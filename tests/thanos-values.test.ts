@@ -149,6 +149,10 @@ describe("storage", () => {
     expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
+  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas'", () => {
+    expect(values().compactor.extraArgs).toEqual(["--deduplication.replica-label=receive_replica"]);
+  });
+
   test("the compactor keeps raw 7d, 5m 30d, 1h 180d, following config", () => {
     expect(values().compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
     const { compactor } = values((c) => (c.retention = { raw: "14d", fiveMinutes: "60d", oneHour: "1y" }));

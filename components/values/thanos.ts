@@ -71,6 +71,7 @@ export type ThanosValues = {
   compactor: ServiceMonitorToggle & {
     enabled: true;
     retention: { resolutionRaw: string; resolution5m: string; resolution1h: string };
+    extraArgs: string[];
     vpa: { enabled: false };
   };
   ruler: ServiceMonitorToggle & {
@@ -184,6 +185,11 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       // Downsampling stays on (the chart passes no --downsampling.disable); the schema makes
       // sure raw and 5m blocks live long enough to be downsampled.
       retention: { resolutionRaw: retention.raw, resolution5m: retention.fiveMinutes, resolution1h: retention.oneHour },
+      // Receive uploads one copy of every block per replica (the replication factor). The copies
+      // hold identical samples, so offline one-to-one deduplication (which turns on vertical
+      // compaction) stores the data once and keeps the overlaps a receiver restart leaves from
+      // halting compaction. The Prometheus replicas' blocks differ and stay deduplicated at query time.
+      extraArgs: [`--deduplication.replica-label=${REPLICA_LABELS.receive}`],
       vpa: { enabled: false },
       ...monitored,
     },
