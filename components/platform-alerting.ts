@@ -41,7 +41,8 @@ export class PlatformAlerting extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const all = dashboards(args.config);
+    // Dashboards only where a Grafana reads them.
+    const all = args.config.central.grafana.enabled ? dashboards(args.config) : [];
     const configMaps = all.map(
       (dashboard) =>
         new k8s.core.v1.ConfigMap(

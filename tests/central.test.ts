@@ -200,6 +200,9 @@ describe("outputs", () => {
     expect(stack.releases.map((r) => r.chart)).not.toContain("grafana");
     const kps = stack.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as Record<string, any>;
     expect(kps.grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
+    // Nor dashboard ConfigMaps nobody would read; Alertmanager still gets its routing.
+    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    expect(stack.result.resources.map((r) => r.name)).toContain("cluster-01-central-alerting-alertmanager-config");
     expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
     expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
   });
