@@ -187,26 +187,44 @@ function summary(s: SynthesizedStack): string {
   return lines.join("\n");
 }
 
-function parseArgs(argv: string[]): SynthOptions {
+class UsageError extends Error {}
+
+/**
+ * Command-line options. `npm run synth -- --stack NAME` passes the flag through; without
+ * `--`, npm keeps `--stack` for itself and passes NAME alone (`npm run synth --stack NAME`),
+ * or sets $npm_config_stack (`npm run synth --stack=NAME`). All three select the stack.
+ */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): SynthOptions {
   const opts: SynthOptions = { log: (line) => console.log(line) };
+  const stacks: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
-    const value = () => inline ?? argv[++i] ?? usage(`${flag} needs a value`);
-    if (flag === "--stack") opts.stacks = [...(opts.stacks ?? []), value()];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--stack") stacks.push(value());
     else if (flag === "--dir") opts.stackDir = value();
     else if (flag === "--out") opts.outDir = value();
-    else usage(`unknown argument ${argv[i]}`);
+    else if (!flag.startsWith("-")) stacks.push(argv[i]);
+    else throw new UsageError(`unknown argument ${argv[i]}`);
   }
+  const fromNpm = env.npm_config_stack;
+  if (fromNpm && fromNpm !== "true" && !stacks.includes(fromNpm)) stacks.push(fromNpm);
+  if (stacks.length > 0) opts.stacks = stacks;
   return opts;
 }
 
-function usage(problem: string): never {
-  console.error(`synth: ${problem}\nusage: npm run synth [-- --stack NAME ...] [--dir STACK_FILE_DIR] [--out DIR]`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  let opts: SynthOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`synth: ${err.message}\nusage: npm run synth [-- [--stack] NAME ...] [--dir STACK_FILE_DIR] [--out DIR]`);
+    process.exit(2);
+  }
   const started = Date.now();
   try {
     const results = await synthesize(opts);
