@@ -1,7 +1,8 @@
 /**
  * The parts of a `PrometheusAgent` spec every edge agent shares (the cluster agent through
- * the chart's `prometheusSpec`, the tenant agents directly): WAL retention and volume,
- * resources, and the TLS CA Secret. Pure functions of validated config.
+ * the chart's `prometheusSpec`, the tenant agents directly): WAL retention, resources, and
+ * the TLS CA Secret (the WAL volume is `prometheusStorage(settings.wal)`). Pure functions of
+ * validated config.
  */
 import { EdgeSettings } from "./config";
 import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET } from "./conventions";
@@ -11,16 +12,6 @@ import { SecretKeyRef } from "./remote-write";
 export interface AgentArgument {
   name: string;
   value?: string;
-}
-
-export interface StorageSpec {
-  volumeClaimTemplate: {
-    spec: {
-      accessModes: string[];
-      storageClassName?: string;
-      resources: { requests: { storage: string } };
-    };
-  };
 }
 
 export interface ResourceRequirements {
@@ -34,19 +25,6 @@ export interface ResourceRequirements {
  */
 export function walArguments(wal: EdgeSettings["wal"]): AgentArgument[] {
   return [{ name: "storage.agent.retention.max-time", value: wal.maxTime }];
-}
-
-/** A persistent volume for the WAL, so a pod restart keeps what central has not received yet. */
-export function walStorage(wal: EdgeSettings["wal"]): StorageSpec {
-  return {
-    volumeClaimTemplate: {
-      spec: {
-        accessModes: ["ReadWriteOnce"],
-        ...(wal.storageClassName ? { storageClassName: wal.storageClassName } : {}),
-        resources: { requests: { storage: wal.storageSize } },
-      },
-    },
-  };
 }
 
 /** The configured requests and limits, without the unset ones. */

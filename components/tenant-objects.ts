@@ -12,7 +12,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, StorageSpec, walArguments, walStorage } from "./agent-spec";
+import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, walArguments } from "./agent-spec";
+import { prometheusStorage, StorageSpec } from "./prometheus-storage";
 import { EdgeStackConfig, TenantSettings } from "./config";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "./conventions";
 import { remoteWriteSpec, RemoteWriteSpec } from "./remote-write";
@@ -315,7 +316,7 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
         overrideHonorLabels: true,
         additionalScrapeConfigs: { name: NODE_SCRAPE_SECRET, key: NODE_SCRAPE_KEY },
         additionalArgs: walArguments(settings.wal),
-        storage: walStorage(settings.wal),
+        storage: prometheusStorage(settings.wal),
         resources: agentResources(settings.resources),
       },
     },

@@ -8,6 +8,7 @@
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { centralPrometheusRulesMap } from "../rules";
+import { prometheusStorage, StorageSpec } from "../prometheus-storage";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import { KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
@@ -32,7 +33,7 @@ export type CentralPrometheusValues = {
       serviceMonitorSelectorNilUsesHelmValues: false;
       podMonitorSelectorNilUsesHelmValues: false;
       ruleSelectorNilUsesHelmValues: false;
-      storageSpec: { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } };
+      storageSpec: StorageSpec;
       thanos: { image: string; objectStorageConfig: { existingSecret: { name: string; key: string } } };
     };
   };
@@ -45,12 +46,6 @@ export type CentralPrometheusValues = {
     sidecar: { dashboards: { label: string; labelValue: string } };
   };
 };
-
-interface PersistentVolumeClaimSpec {
-  accessModes: ["ReadWriteOnce"];
-  storageClassName?: string;
-  resources: { requests: { storage: string } };
-}
 
 export function centralPrometheusValues({ cluster, settings }: CentralPrometheusValuesOptions): CentralPrometheusValues {
   const { prometheus, alertmanager, grafana } = settings;
@@ -74,15 +69,7 @@ export function centralPrometheusValues({ cluster, settings }: CentralPrometheus
         serviceMonitorSelectorNilUsesHelmValues: false,
         podMonitorSelectorNilUsesHelmValues: false,
         ruleSelectorNilUsesHelmValues: false,
-        storageSpec: {
-          volumeClaimTemplate: {
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              ...(prometheus.storageClassName ? { storageClassName: prometheus.storageClassName } : {}),
-              resources: { requests: { storage: prometheus.storageSize } },
-            },
-          },
-        },
+        storageSpec: prometheusStorage(prometheus),
         thanos: {
           image: `${THANOS_IMAGE.registry}/${THANOS_IMAGE.repository}:${THANOS_IMAGE.tag}`,
           objectStorageConfig: { existingSecret: { name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY } },

@@ -4,7 +4,8 @@
  * node-exporter, kube-state-metrics and the kubelet/cAdvisor monitors, remote-writing to the
  * central receiver. Nothing that evaluates rules or alerts runs on an edge.
  */
-import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, StorageSpec, walArguments, walStorage } from "../agent-spec";
+import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, walArguments } from "../agent-spec";
+import { prometheusStorage, StorageSpec } from "../prometheus-storage";
 import { EdgeStackConfig } from "../config";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_NAMESPACE_LABEL } from "../conventions";
 import { RelabelConfig, remoteWriteSpec, RemoteWriteSpec } from "../remote-write";
@@ -113,7 +114,7 @@ export function edgePrometheusValues(opts: EdgePrometheusOptions): EdgePrometheu
           }),
         ],
         additionalArgs: walArguments(settings.wal),
-        storageSpec: walStorage(settings.wal),
+        storageSpec: prometheusStorage(settings.wal),
         resources: agentResources(settings.resources),
         serviceMonitorNamespaceSelector: NOT_A_TENANT_NAMESPACE,
         podMonitorNamespaceSelector: NOT_A_TENANT_NAMESPACE,
