@@ -17,6 +17,7 @@
  */
 import * as YAML from "yaml";
 import { CentralStackConfig } from "./config";
+import { REMOTE_WRITE_METRICS } from "./remote-write";
 
 export type Severity = "critical" | "warning";
 
@@ -89,7 +90,7 @@ function thanosJob(component: "receive" | "query" | "queryFrontend" | "store" | 
   return `${job}, namespace="${namespace}"`;
 }
 
-/** A counter's rate under its Prometheus >= 2.25 name, or its older name. */
+/** A counter's rate under its current name, or its pre-2.23 one (REMOTE_WRITE_METRICS). */
 function rateEither(current: string, legacy: string, window = "5m"): string {
   return `rate(${current}[${window}]) or rate(${legacy}[${window}])`;
 }
@@ -100,8 +101,8 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
   const tenant = `{{ $labels.${tenantLabel} }}`;
   const where = `cluster {{ $labels.cluster }}{{ with $labels.${tenantLabel} }}, tenant {{ . }}{{ end }}`;
   const bySource = `cluster, ${tenantLabel}`;
-  const failed = rateEither("prometheus_remote_storage_samples_failed_total", "prometheus_remote_storage_failed_samples_total");
-  const sent = rateEither("prometheus_remote_storage_samples_total", "prometheus_remote_storage_succeeded_samples_total");
+  const failed = rateEither(REMOTE_WRITE_METRICS.failed, REMOTE_WRITE_METRICS.legacyFailed);
+  const sent = rateEither(REMOTE_WRITE_METRICS.sent, REMOTE_WRITE_METRICS.legacySucceeded);
 
   // One rule covering every expected tenant (central.tenants): each absent_over_time term
   // reports the cluster and tenant label it looked for.

@@ -10,6 +10,7 @@
  * - the central Prometheus (external label `cluster` = the central cluster) scrapes the
  *   Thanos components under jobs matching THANOS_COMPONENTS' regexes.
  */
+import { REMOTE_WRITE_METRICS } from "../../components/remote-write";
 import { Expectations } from "./expectations";
 
 /** One element of an instant vector. */
@@ -34,18 +35,6 @@ export const THANOS_COMPONENTS: readonly ThanosComponent[] = [
   { name: "store-gateway", jobRegex: ".*(store-?gateway|thanos-store).*" },
   { name: "compactor", jobRegex: ".*compact.*" },
 ];
-
-/**
- * Remote-write counters per Prometheus generation. Since 2.23 (and in 3.x)
- * `samples_total` counts every sample sent, failed ones included; before 2.23 the sent
- * total was `failed_samples_total + succeeded_samples_total`.
- */
-export const REMOTE_WRITE_METRICS = {
-  failed: "prometheus_remote_storage_samples_failed_total",
-  sent: "prometheus_remote_storage_samples_total",
-  legacyFailed: "prometheus_remote_storage_failed_samples_total",
-  legacySucceeded: "prometheus_remote_storage_succeeded_samples_total",
-} as const;
 
 export interface CheckSettings {
   /** A tenant whose newest `up` sample is older than this is stale. */
