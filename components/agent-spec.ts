@@ -42,3 +42,15 @@ export function agentResources(resources: EdgeSettings["resources"]): ResourceRe
 export function caSecretRef(tls: EdgeSettings["remoteWrite"]["tls"]): SecretKeyRef | undefined {
   return tls.caCert ? { name: REMOTE_WRITE_CA_SECRET, key: REMOTE_WRITE_CA_KEY } : undefined;
 }
+
+/** The Secret holding the receiver's CA bundle in an agent's namespace, when one is configured. */
+export function remoteWriteCaSecret(tls: EdgeSettings["remoteWrite"]["tls"], metadata: { namespace: string; labels?: Record<string, string> }) {
+  if (!tls.caCert) return undefined;
+  return {
+    apiVersion: "v1" as const,
+    kind: "Secret" as const,
+    metadata: { name: REMOTE_WRITE_CA_SECRET, ...metadata },
+    type: "Opaque",
+    stringData: { [REMOTE_WRITE_CA_KEY]: tls.caCert },
+  };
+}

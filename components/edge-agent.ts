@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "./charts";
 import { EdgeStackConfig } from "./config";
-import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET } from "./conventions";
+import { remoteWriteCaSecret } from "./agent-spec";
 import { helmRelease } from "./helm";
 import { edgePrometheusValues } from "./values/edge-prometheus";
 
@@ -37,16 +37,8 @@ export class EdgeAgent extends pulumi.ComponentResource {
       { parent: this },
     );
     const dependencies: pulumi.Resource[] = [namespace];
-    const caCert = args.settings.remoteWrite.tls.caCert;
-    if (caCert) {
-      dependencies.push(
-        new k8s.core.v1.Secret(
-          `${name}-remote-write-ca`,
-          { metadata: { name: REMOTE_WRITE_CA_SECRET, namespace: ns }, type: "Opaque", stringData: { [REMOTE_WRITE_CA_KEY]: caCert } },
-          { parent: this, dependsOn: [namespace] },
-        ),
-      );
-    }
+    const caSecret = remoteWriteCaSecret(args.settings.remoteWrite.tls, { namespace: ns });
+    if (caSecret) dependencies.push(new k8s.core.v1.Secret(`${name}-remote-write-ca`, caSecret, { parent: this, dependsOn: [namespace] }));
     this.release = helmRelease(
       `${name}-kps`,
       {

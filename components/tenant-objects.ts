@@ -12,10 +12,10 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, walArguments } from "./agent-spec";
+import { agentResources, AgentArgument, caSecretRef, remoteWriteCaSecret, ResourceRequirements, walArguments } from "./agent-spec";
 import { prometheusStorage, StorageSpec } from "./prometheus-storage";
 import { EdgeStackConfig, TenantSettings } from "./config";
-import { AGENT_SELF_JOB, CLUSTER_LABEL, REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "./conventions";
+import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "./conventions";
 import { remoteWriteSpec, RemoteWriteSpec } from "./remote-write";
 import { NODE_EXPORTER_PORT } from "./values/edge-prometheus";
 
@@ -173,6 +173,7 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
   const subject = { kind: "ServiceAccount", name: TENANT_AGENT_NAME, namespace };
   const read = ["get", "list", "watch"];
   const caSecret = caSecretRef(settings.remoteWrite.tls);
+  const caSecretObject = remoteWriteCaSecret(settings.remoteWrite.tls, { namespace, labels: tenantLabels });
 
   return {
     namespace: {
@@ -228,17 +229,7 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
       type: "Opaque",
       stringData: { [NODE_SCRAPE_KEY]: YAML.stringify(tenantScrapeConfigs(tenant)) },
     },
-    ...(settings.remoteWrite.tls.caCert
-      ? {
-          caSecret: {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: meta(REMOTE_WRITE_CA_SECRET),
-            type: "Opaque",
-            stringData: { [REMOTE_WRITE_CA_KEY]: settings.remoteWrite.tls.caCert },
-          },
-        }
-      : {}),
+    ...(caSecretObject ? { caSecret: caSecretObject } : {}),
     resourceQuota: {
       apiVersion: "v1",
       kind: "ResourceQuota",
