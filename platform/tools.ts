@@ -1,0 +1,206 @@
+/**
+ * The real programs the local platform runs, built from pinned Go modules. Each tool is one
+ * wrapper module under `tools/<name>/` whose `go.mod` pins the upstream version (and repeats
+ * upstream's `replace` directives where it has them); its `tool` directives name the
+ * commands. Binaries go to a cache outside the repository, one directory per tool keyed by
+ * the hash of its go.mod, go.sum and build tags, so a changed pin rebuilds that tool only and
+ * an unchanged one is never rebuilt.
+ */
+import { execFile } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const TOOLS_DIR = path.resolve(__dirname, "..", "tools");
+
+export interface ToolSpec {
+  /** Directory under tools/ holding the wrapper module. */
+  dir: string;
+  /** The upstream module whose version go.mod pins (for the printed summary). */
+  module: string;
+  /** Commands `go install tool` produces. */
+  binaries: readonly string[];
+  /** Build tags upstream's own build uses. */
+  tags?: readonly string[];
+  /**
+   * Directories upstream's Makefile fills with web assets before `go build`, which the module
+   * zip lacks but `go:embed` requires. The build then runs against a copy of the pinned module
+   * with a placeholder page in each: the program works, its web UI is not there.
+   */
+  generatedAssets?: { module: string; dirs: readonly string[] };
+}
+
+export const TOOLS = {
+  // Upstream's Makefile builds with these tags; slicelabels is required by Thanos' label code.
+  thanos: { dir: "thanos", module: "github.com/thanos-io/thanos", binaries: ["thanos"], tags: ["netgo", "slicelabels"] },
+  prometheus: { dir: "prometheus", module: "github.com/prometheus/prometheus", binaries: ["prometheus", "promtool"] },
+  alertmanager: {
+    dir: "alertmanager",
+    module: "github.com/prometheus/alertmanager",
+    binaries: ["alertmanager", "amtool"],
+    generatedAssets: { module: "github.com/prometheus/alertmanager", dirs: ["ui/app/dist"] },
+  },
+  minio: { dir: "minio", module: "github.com/minio/minio", binaries: ["minio"] },
+  mc: { dir: "mc", module: "github.com/minio/mc", binaries: ["mc"] },
+  nodeExporter: { dir: "node-exporter", module: "github.com/prometheus/node_exporter", binaries: ["node_exporter"] },
+} as const satisfies Record<string, ToolSpec>;
+
+export type ToolName = keyof typeof TOOLS;
+export type BinaryName = (typeof TOOLS)[ToolName]["binaries"][number];
+
+/** `MULTICLUSTER_TOOLS_CACHE`, else `$XDG_CACHE_HOME/multicluster-metrics/tools`, else `~/.cache/...`. */
+export function toolsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MULTICLUSTER_TOOLS_CACHE) return path.resolve(env.MULTICLUSTER_TOOLS_CACHE);
+  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(cacheHome, "multicluster-metrics", "tools");
+}
+
+/** The version go.mod pins for the tool's upstream module. */
+export function pinnedVersion(spec: ToolSpec): string {
+  const goMod = fs.readFileSync(path.join(TOOLS_DIR, spec.dir, "go.mod"), "utf8");
+  const escaped = spec.module.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, "m").exec(goMod);
+  if (!match) throw new Error(`tools/${spec.dir}/go.mod does not require ${spec.module}`);
+  return match[1];
+}
+
+function cacheKey(spec: ToolSpec): string {
+  const hash = createHash("sha256");
+  for (const file of ["go.mod", "go.sum"]) hash.update(fs.readFileSync(path.join(TOOLS_DIR, spec.dir, file)));
+  hash.update((spec.tags ?? []).join(","));
+  hash.update(JSON.stringify(spec.generatedAssets ?? null));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** Where the tool's binaries are (or will be) for its current pins. */
+export function toolBinDir(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(toolsCacheDir(env), `${spec.dir}-${cacheKey(spec)}`);
+}
+
+/** Removes the binaries of the tool's earlier pins (and interrupted builds), keeping the current ones. */
+function pruneOtherBuilds(spec: ToolSpec, env: NodeJS.ProcessEnv): void {
+  const current = path.basename(toolBinDir(spec, env));
+  const cache = toolsCacheDir(env);
+  const ours = new RegExp(`^${spec.dir}-[0-9a-f]{16}(\\.partial-.*)?$`);
+  for (const entry of fs.readdirSync(cache)) {
+    if (entry !== current && ours.test(entry)) fs.rmSync(path.join(cache, entry), { recursive: true, force: true });
+  }
+}
+
+function isBuilt(spec: ToolSpec, env: NodeJS.ProcessEnv): boolean {
+  const dir = toolBinDir(spec, env);
+  return spec.binaries.every((bin) => fs.existsSync(path.join(dir, bin)));
+}
+
+const TOOL_OF_BINARY = new Map<string, ToolSpec>(
+  Object.values(TOOLS).flatMap((spec: ToolSpec) => spec.binaries.map((bin) => [bin, spec] as const)),
+);
+
+export class ToolMissingError extends Error {
+  constructor(readonly binary: string) {
+    super(`${binary} is not built for the pins in tools/; run \`npm run tools\` (builds into ${toolsCacheDir()})`);
+    this.name = "ToolMissingError";
+  }
+}
+
+/** Absolute path of a built binary, or undefined when `npm run tools` has not built it. */
+export function findTool(binary: BinaryName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const spec = TOOL_OF_BINARY.get(binary)!;
+  const file = path.join(toolBinDir(spec, env), binary);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+export function requireTool(binary: BinaryName): string {
+  const file = findTool(binary);
+  if (!file) throw new ToolMissingError(binary);
+  return file;
+}
+
+function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { ...opts, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(" ")} (in ${opts.cwd}) failed:\n${stderr.trim().split("\n").slice(-30).join("\n")}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * A copy of the wrapper module in `work`, building against a writable copy of the pinned
+ * upstream module with placeholder pages where upstream generates web assets. Returns the
+ * directory to run `go install tool` in.
+ */
+async function moduleWithAssets(spec: ToolSpec, work: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const assets = spec.generatedAssets!;
+  const wrapper = path.join(TOOLS_DIR, spec.dir);
+  const version = pinnedVersion({ ...spec, module: assets.module });
+  const download = JSON.parse(await run("go", ["mod", "download", "-json", `${assets.module}@${version}`], { cwd: wrapper, env })) as { Dir: string };
+  const source = path.join(work, "upstream");
+  fs.cpSync(download.Dir, source, { recursive: true });
+  for (const dir of assets.dirs) {
+    const target = path.join(source, dir);
+    fs.chmodSync(path.dirname(target), 0o755);
+    fs.mkdirSync(target, { recursive: true });
+    fs.writeFileSync(path.join(target, "index.html"), "<!doctype html><title>web UI not built</title><p>Built from the Go module without its generated web assets; the API works.</p>\n");
+  }
+  const copy = path.join(work, "wrapper");
+  fs.mkdirSync(copy);
+  for (const file of ["go.mod", "go.sum"]) fs.copyFileSync(path.join(wrapper, file), path.join(copy, file));
+  await run("go", ["mod", "edit", `-replace=${assets.module}=${source}`], { cwd: copy, env });
+  return copy;
+}
+
+export interface BuildResult {
+  name: ToolName;
+  version: string;
+  dir: string;
+  built: boolean;
+  seconds: number;
+}
+
+/**
+ * Builds every tool not yet in the cache. Each build goes to a temporary directory that is
+ * renamed into place only when complete, so an interrupted build never counts as done.
+ */
+export async function buildTools(opts: { env?: NodeJS.ProcessEnv; log?: (line: string) => void; only?: ToolName[] } = {}): Promise<BuildResult[]> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? (() => undefined);
+  const names = opts.only ?? (Object.keys(TOOLS) as ToolName[]);
+  const results: BuildResult[] = [];
+  for (const [i, name] of names.entries()) {
+    const spec: ToolSpec = TOOLS[name];
+    const version = pinnedVersion(spec);
+    const dir = toolBinDir(spec, env);
+    const started = Date.now();
+    if (isBuilt(spec, env)) {
+      pruneOtherBuilds(spec, env);
+      results.push({ name, version, dir, built: false, seconds: 0 });
+      log(`[${i + 1}/${names.length}] ${name} ${version}: cached in ${dir}`);
+      continue;
+    }
+    log(`[${i + 1}/${names.length}] ${name} ${version}: building ${spec.binaries.join(", ")} (a few minutes on 2 cores)...`);
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const staging = fs.mkdtempSync(`${dir}.partial-`);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), `tools-${spec.dir}-`));
+    try {
+      // GOFLAGS=-mod=readonly: the committed go.sum is the whole truth; nothing is resolved anew.
+      const buildEnv = { ...env, GOBIN: staging, GOFLAGS: "-mod=readonly", CGO_ENABLED: "0" };
+      const cwd = spec.generatedAssets ? await moduleWithAssets(spec, work, buildEnv) : path.join(TOOLS_DIR, spec.dir);
+      const args = ["install", "-trimpath", ...(spec.tags ? [`-tags=${spec.tags.join(",")}`] : []), "tool"];
+      await run("go", args, { cwd, env: buildEnv });
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(staging, dir);
+    } catch (err) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw err;
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    pruneOtherBuilds(spec, env);
+    const seconds = (Date.now() - started) / 1000;
+    results.push({ name, version, dir, built: true, seconds });
+    log(`[${i + 1}/${names.length}] ${name} ${version}: built in ${seconds.toFixed(0)}s -> ${dir}`);
+  }
+  return results;
+}
