@@ -4,7 +4,7 @@
  * operator (the end-to-end test). Field by field, so a new spec field fails to compile here
  * instead of being dropped silently.
  */
-import { RemoteWriteSpec, SecretKeyRef } from "../components/remote-write";
+import { RelabelConfig, RemoteWriteSpec, SecretKeyRef } from "../components/remote-write";
 
 export interface PrometheusRemoteWrite {
   name: string;
@@ -21,7 +21,27 @@ export interface PrometheusRemoteWrite {
     retry_on_http_429: boolean;
   };
   metadata_config: { send: boolean; send_interval: string };
+  write_relabel_configs?: PrometheusRelabelConfig[];
   tls_config?: { ca_file?: string; server_name?: string; insecure_skip_verify: boolean };
+}
+
+export interface PrometheusRelabelConfig {
+  action?: RelabelConfig["action"];
+  source_labels?: string[];
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+}
+
+/** Field by field, like the rest: the operator's RelabelConfig in Prometheus' snake_case. */
+export function toPrometheusRelabelConfig(r: RelabelConfig): PrometheusRelabelConfig {
+  const out: PrometheusRelabelConfig = {};
+  if (r.action !== undefined) out.action = r.action;
+  if (r.sourceLabels !== undefined) out.source_labels = r.sourceLabels;
+  if (r.regex !== undefined) out.regex = r.regex;
+  if (r.targetLabel !== undefined) out.target_label = r.targetLabel;
+  if (r.replacement !== undefined) out.replacement = r.replacement;
+  return out;
 }
 
 export interface TranslateOptions {
@@ -48,6 +68,7 @@ export function toPrometheusRemoteWrite(spec: RemoteWriteSpec, opts: TranslateOp
     },
     metadata_config: { send: spec.metadataConfig.send, send_interval: spec.metadataConfig.sendInterval },
   };
+  if (spec.writeRelabelConfigs) out.write_relabel_configs = spec.writeRelabelConfigs.map(toPrometheusRelabelConfig);
   const tls = spec.tlsConfig;
   if (tls) {
     let caFile: string | undefined;

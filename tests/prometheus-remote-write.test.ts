@@ -55,7 +55,7 @@ test("TLS settings become tls_config; a CA in a Secret needs to be told its file
   expect(() => toPrometheusRemoteWrite(spec)).toThrow("remote write central: the CA is in Secret receive-ca (key ca.crt); pass secretFile to say where that file is");
 });
 
-describeWithTool("promtool", "install Debian's prometheus package (apt-get install prometheus)", "promtool", (promtool) => {
+describeWithTool("promtool", "promtool", (promtool) => {
   test("accepts the translated entry in an agent config", () => {
     const spec = remoteWriteSpec({ url: URL, tenantHeader: "THANOS-TENANT", tenantId: "cluster-03", settings: edgeSettings().remoteWrite });
     const file = path.join(dir, "agent.yml");

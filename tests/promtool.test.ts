@@ -70,7 +70,7 @@ test("every generated alert has a firing and a silent promtool case; every case 
   expect(all.length).toBe(18);
 });
 
-describeWithTool("promtool", "install Debian's prometheus package (apt-get install prometheus)", "promtool", (promtool) => {
+describeWithTool("promtool", "promtool", (promtool) => {
   const dir = scratchDir("promtool-");
   const asGenerated = path.join(dir, "as-generated");
 

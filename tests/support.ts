@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { BinaryName, findTool } from "../platform/tools";
 import * as YAML from "yaml";
 import { RecordedResource } from "../scripts/mock-runtime";
 import { synthesize, SynthesizedStack } from "../scripts/synth";
@@ -46,35 +47,39 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
-/** Absolute path of executable `name` on PATH, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
 /**
- * A describe block that needs the command-line tool `tool`. Without the tool it is skipped
- * with a message, except when CI is set, where a missing tool is a failing test: CI must
- * run these checks, not silently pass.
+ * A describe block that needs `tool`, one of the binaries `npm run tools` builds from the
+ * pinned Go modules. Without it the block is skipped with a message, except when CI is set,
+ * where a missing tool is a failing test: CI must run these checks, not silently pass.
  */
-export function describeWithTool(tool: string, install: string, title: string, body: (bin: string) => void): void {
-  const bin = findOnPath(tool);
+export function describeWithTool(tool: BinaryName, title: string, body: (bin: string) => void): void {
+  const bin = findTool(tool);
   if (bin) {
     describe(title, () => body(bin));
   } else if (process.env.CI) {
-    test(`${title}: ${tool} is installed (required when CI is set)`, () => {
-      throw new Error(`${tool} is not on PATH; ${install}`);
+    test(`${title}: ${tool} is built (required when CI is set)`, () => {
+      throw new Error(`${tool} is not built; run \`npm run tools\``);
     });
   } else {
-    console.warn(`skipping "${title}": ${tool} is not on PATH (${install}); when CI is set this fails`);
+    console.warn(`skipping "${title}": ${tool} is not built (run \`npm run tools\`); when CI is set this fails`);
     describe.skip(title, () => body(tool));
+  }
+}
+
+/**
+ * A describe block that runs the pinned Go tools (`npm run tools`). Without them it is
+ * skipped with a message, except when CI is set, where that is a failing test.
+ */
+export function describeWithPlatformTools(title: string, body: () => void): void {
+  const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"] as const).filter((bin) => !findTool(bin));
+  if (missing.length === 0) {
+    describe(title, body);
+  } else if (process.env.CI) {
+    test(`${title}: the Go tools are built (required when CI is set)`, () => {
+      throw new Error(`not built: ${missing.join(", ")}; run \`npm run tools\``);
+    });
+  } else {
+    console.warn(`skipping "${title}": ${missing.join(", ")} not built (run \`npm run tools\`); when CI is set this fails`);
+    describe.skip(title, body);
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * One edge agent: Prometheus 3 in agent mode, configured as the prometheus-operator renders
+ * the program's `PrometheusAgent` (the edge chart's `prometheusSpec` or a tenant's object):
+ * its external labels plus the operator's `prometheus` and replica labels, its remote write
+ * (headers, queue, write relabelling, TLS) with only the URL replaced by the loopback
+ * LoadBalancer, and its extra flags (WAL retention). It scrapes itself under the program's
+ * self-monitoring job and the loopback node-exporter.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { AGENT_SELF_JOB } from "../components/conventions";
+import { toPrometheusRemoteWrite } from "../scripts/prometheus-remote-write";
+import { AgentPlan } from "./synth-output";
+import { ManagedProcess } from "./process";
+import { loopback } from "./thanos-process";
+import { requireTool } from "./tools";
+
+/** The operator's flag for a `spec.additionalArgs` entry. */
+export function operatorFlag(arg: { name: string; value?: string }): string {
+  return arg.value === undefined ? `--${arg.name}` : `--${arg.name}=${arg.value}`;
+}
+
+/** The operator names a PrometheusAgent's first pod `prom-agent-<name>-0`; the replica label carries it. */
+export function agentPod(agent: AgentPlan): string {
+  return `prom-agent-${agent.resourceName}-0`;
+}
+
+export interface AgentOptions {
+  port: number;
+  remoteWriteUrl: string;
+  nodeExporterPort: number;
+  scrapeInterval: string;
+}
+
+export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string, unknown> {
+  return {
+    global: {
+      scrape_interval: opts.scrapeInterval,
+      external_labels: { ...agent.externalLabels, prometheus: `${agent.namespace}/${agent.resourceName}`, prometheus_replica: agentPod(agent) },
+    },
+    scrape_configs: [
+      { job_name: AGENT_SELF_JOB, static_configs: [{ targets: [loopback(opts.port)] }] },
+      { job_name: "node-exporter", static_configs: [{ targets: [loopback(opts.nodeExporterPort)] }] },
+    ],
+    remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl })),
+  };
+}
+
+export interface Agent {
+  plan: AgentPlan;
+  port: number;
+  process: ManagedProcess;
+  url: string;
+}
+
+export async function startAgent(dir: string, agent: AgentPlan, opts: AgentOptions): Promise<Agent> {
+  const name = `agent-${agent.name}`;
+  const configFile = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(configFile, YAML.stringify(agentConfig(agent, opts)));
+  const process = await ManagedProcess.start({
+    name,
+    binary: requireTool("prometheus"),
+    args: [
+      "--agent",
+      `--config.file=${configFile}`,
+      `--storage.agent.path=${path.join(dir, `${name}-wal`)}`,
+      `--web.listen-address=${loopback(opts.port)}`,
+      ...agent.additionalArgs.map(operatorFlag),
+    ],
+    dir,
+    readyUrl: `http://${loopback(opts.port)}/-/ready`,
+  });
+  return { plan: agent, port: opts.port, process, url: `http://${loopback(opts.port)}` };
+}

@@ -1,0 +1,174 @@
+/**
+ * Long-running child processes on loopback: free ports, a log file per process, a bounded
+ * readiness wait, and a stop that always ends the process (SIGTERM, then SIGKILL). Every
+ * process started here is remembered until stopped, so `stopAll` (and, as a last resort,
+ * the exit of the Node process) leaves nothing behind.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+
+/** A loopback port nothing listens on: bind port 0, read what the kernel chose, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined; throws `describe()` at the deadline. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, withinMs: number, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not within ${(withinMs / 1000).toFixed(0)}s${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`);
+}
+
+/** True when `url` answers 2xx within a second. */
+export async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export interface ProcessOptions {
+  /** Names the log file (`<dir>/<name>.log`) and appears in errors. */
+  name: string;
+  binary: string;
+  args: string[];
+  /** Directory for the log file. */
+  dir: string;
+  env?: NodeJS.ProcessEnv;
+  /** A URL that answers 2xx once the process is ready. */
+  readyUrl: string;
+  readyWithinMs?: number;
+}
+
+export class ManagedProcess {
+  readonly logFile: string;
+  private child!: ChildProcess;
+  private exited!: Promise<void>;
+  private exitCode: number | null | undefined;
+
+  private constructor(readonly opts: ProcessOptions) {
+    this.logFile = path.join(opts.dir, `${opts.name}.log`);
+  }
+
+  /** Starts the process and waits until `readyUrl` answers; on failure the process is stopped and the log tail is in the error. */
+  static async start(opts: ProcessOptions): Promise<ManagedProcess> {
+    const p = new ManagedProcess(opts);
+    await p.spawnAndWait();
+    return p;
+  }
+
+  private async spawnAndWait(): Promise<void> {
+    const log = fs.openSync(this.logFile, "a");
+    this.exitCode = undefined;
+    this.child = spawn(this.opts.binary, this.opts.args, { stdio: ["ignore", log, log], env: this.opts.env ?? process.env });
+    fs.closeSync(log);
+    RUNNING.add(this);
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code) => {
+        this.exitCode = code;
+        resolve();
+      });
+      this.child.once("error", () => {
+        this.exitCode = -1;
+        resolve();
+      });
+    });
+    const within = this.opts.readyWithinMs ?? 30_000;
+    const deadline = Date.now() + within;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`${this.opts.name} exited (code ${this.exitCode}) before it was ready:\n${this.logTail()}`);
+      if (await answers(this.opts.readyUrl)) return;
+      await sleep(200);
+    }
+    await this.stop();
+    throw new Error(`${this.opts.name} was not ready within ${within / 1000}s (${this.opts.readyUrl}):\n${this.logTail()}`);
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  logTail(lines = 20): string {
+    try {
+      return fs.readFileSync(this.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  /** SIGTERM (a graceful shutdown: receivers flush and upload), and SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (this.running) {
+      this.child.kill("SIGTERM");
+      const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    RUNNING.delete(this);
+  }
+
+  /** SIGKILL: a crash, no shutdown work. */
+  async kill(): Promise<void> {
+    if (this.running) {
+      this.child.kill("SIGKILL");
+      await this.exited;
+    }
+    RUNNING.delete(this);
+  }
+
+  /** Starts the same command again (after stop or kill), with the same data. */
+  async restart(): Promise<void> {
+    if (this.running) throw new Error(`${this.opts.name} is still running`);
+    await this.spawnAndWait();
+  }
+
+  killNow(): void {
+    if (this.running) this.child.kill("SIGKILL");
+  }
+}
+
+const RUNNING = new Set<ManagedProcess>();
+process.once("exit", () => RUNNING.forEach((p) => p.killNow()));
+
+/** Stops every process started here and not stopped yet. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...RUNNING].map((p) => p.stop()));
+}
