@@ -10,7 +10,7 @@ export interface WebhookNotification {
   status: "firing" | "resolved";
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
-  alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+  alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string }[];
 }
 
 export class WebhookSink {

@@ -37,3 +37,8 @@ const K8S_ONLY_PREFIXES = ["kube_", "kubelet_", "container_", "apiserver_"];
 export function k8sOnlyMetrics(metrics: string[]): string[] {
   return metrics.filter((m) => K8S_ONLY_PREFIXES.some((p) => m.startsWith(p)));
 }
+
+/** Queries that count failures (5xx, rejected writes, targets down, firing alerts): empty while all is well. */
+export function countsFailures(expr: string): boolean {
+  return /code=~"5\.\."|code!~"2\.\."|== 0\b|alertstate="firing"/.test(expr);
+}
