@@ -43,6 +43,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     receiveAddress: central.receiveAddress,
     tenantHeader: settings.receive.tenantHeader,
     tenantLabel: settings.receive.tenantLabel,
+    receiveOutOfOrderWindow: settings.receive.outOfOrderWindow,
     queryUrl: central.queryUrl,
     grafanaUrl: central.grafanaUrl,
     bucketNames: buckets.bucketNames,

@@ -1,13 +1,15 @@
 /**
  * What an edge stack reads from the central stack named in `multicluster:edge.centralStack`:
- * where to remote-write and which header carries the tenant. Read once, before any edge
+ * where to remote-write, which header carries the tenant, and how old a sample the receivers
+ * still accept (which must cover the edge's WAL, or a catch-up is rejected). Read once, before any edge
  * resource is declared, so a wrong name, an undeployed central stack or a missing output
  * fails the program with one error naming the stack file and the key, instead of failing
  * every resource that would have used the value.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, EdgeStackConfig } from "./config";
-import { REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./outputs";
+import { parseDuration } from "./duration";
+import { OUT_OF_ORDER_WINDOW_OUTPUT, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./outputs";
 
 /** The central outputs every agent of an edge cluster is built from. */
 export interface CentralConnection {
@@ -30,8 +32,12 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
       throw new ConfigError(file, CENTRAL_STACK_KEY, centralStackProblem(name, output, (err as Error).message));
     }
   };
-  const [remoteWriteUrl, tenantHeader] = await Promise.all([readOutput(REMOTE_WRITE_URL_OUTPUT), readOutput(TENANT_HEADER_OUTPUT)]);
-  return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader });
+  const [remoteWriteUrl, tenantHeader, outOfOrderWindow] = await Promise.all([
+    readOutput(REMOTE_WRITE_URL_OUTPUT),
+    readOutput(TENANT_HEADER_OUTPUT),
+    readOutput(OUT_OF_ORDER_WINDOW_OUTPUT),
+  ]);
+  return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader, outOfOrderWindow });
 }
 
 function centralStackProblem(name: string, output: string, cause: string): string {
@@ -48,7 +54,7 @@ export function checkCentralOutputs(
   name: string,
   file: string,
   settings: EdgeStackConfig["edge"],
-  outputs: { remoteWriteUrl: unknown; tenantHeader: unknown },
+  outputs: { remoteWriteUrl: unknown; tenantHeader: unknown; outOfOrderWindow: unknown },
 ): CentralConnection {
   const fail = (expected: string): never => {
     throw new ConfigError(file, CENTRAL_STACK_KEY, expected);
@@ -75,5 +81,30 @@ export function checkCentralOutputs(
       `expected no TLS settings for a plain-http receiver, but ${name} exports ${REMOTE_WRITE_URL_OUTPUT} ${remoteWriteUrl}`,
     );
   }
+  checkSampleAge(name, file, settings, outputs.outOfOrderWindow);
   return { remoteWriteUrl: remoteWriteUrl as string, tenantHeader: tenantHeader as string };
+}
+
+/**
+ * The oldest sample an agent sends after an outage is `remoteWrite.sampleAgeLimit` old (at
+ * least `wal.maxTime`, by the schema); the receivers reject anything further behind a
+ * tenant's newest sample than their out-of-order window. A longer age would be kept through
+ * the outage, then dropped on arrival.
+ */
+function checkSampleAge(name: string, file: string, settings: EdgeStackConfig["edge"], window: unknown): void {
+  const windowMs = typeof window === "string" ? parseDuration(window) : undefined;
+  if (windowMs === undefined) {
+    throw new ConfigError(file, CENTRAL_STACK_KEY, `expected ${name} to export ${OUT_OF_ORDER_WINDOW_OUTPUT} as a duration such as 6h, got ${JSON.stringify(window)}`);
+  }
+  const { maxTime } = settings.wal;
+  const { sampleAgeLimit } = settings.remoteWrite;
+  const [key, value] = (parseDuration(maxTime) ?? 0) > windowMs ? ["wal.maxTime", maxTime] : ["remoteWrite.sampleAgeLimit", sampleAgeLimit];
+  if ((parseDuration(value) ?? 0) > windowMs) {
+    throw new ConfigError(
+      file,
+      `multicluster:edge.${key}`,
+      `expected at most ${window}, the out-of-order window of ${name} (its multicluster:central.receive.outOfOrderWindow): ` +
+        `older samples kept through an outage are rejected when they arrive; shorten this or widen that, got ${value}`,
+    );
+  }
 }

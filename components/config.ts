@@ -77,6 +77,9 @@ const httpHeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP hea
 
 const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a Prometheus label name");
 
+/** The shortest WAL an edge may keep, and so the shortest central outage every edge rides out. */
+const MIN_WAL_AGE = "2h";
+
 // ---------------------------------------------------------------------------
 // Central
 
@@ -93,6 +96,12 @@ const centralSchema = z
         tenantLabel: promLabelName.default("tenant_id"),
         /** How long receivers keep blocks locally after uploading them (`--tsdb.retention`). */
         retention: duration.default("1d"),
+        /**
+         * How far behind a tenant's newest sample a sample may be and still be accepted
+         * (`--tsdb.out-of-order.time-window`): an agent's catch-up after an outage is that old.
+         * Edges check their WAL age against it (the `receiveOutOfOrderWindow` output).
+         */
+        outOfOrderWindow: duration.default("6h"),
         storageSize: quantity.default("50Gi"),
         storageClassName: z.string().optional(),
         resources: resources.prefault({ requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
@@ -210,6 +219,13 @@ const centralSchema = z
     if (ms(r.oneHour) < ms(r.fiveMinutes)) {
       ctx.addIssue({ code: "custom", path: ["retention", "oneHour"], message: `expected at least retention.fiveMinutes (${r.fiveMinutes}), got ${r.oneHour}` });
     }
+    if (ms(c.receive.outOfOrderWindow) < durationMs(MIN_WAL_AGE)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["receive", "outOfOrderWindow"],
+        message: `expected at least ${MIN_WAL_AGE}: edges keep up to edge.wal.maxTime (at least ${MIN_WAL_AGE}) of samples through an outage and the receivers must accept them, got ${c.receive.outOfOrderWindow}`,
+      });
+    }
     if (ms(c.receive.retention) < durationMs("2h")) {
       ctx.addIssue({ code: "custom", path: ["receive", "retention"], message: `expected at least 2h (one TSDB block), got ${c.receive.retention}` });
     }
@@ -291,6 +307,11 @@ const edgeSchema = z
             maxBackoff: duration.default("30s"),
           })
           .prefault({}),
+        /**
+         * Samples older than this are dropped instead of sent (`queueConfig.sampleAgeLimit`);
+         * `wal.maxTime` when unset, so nothing the WAL keeps is dropped.
+         */
+        sampleAgeLimit: duration.optional(),
         tls: z
           .strictObject({
             /** PEM CA bundle for a receiver behind a private CA (public data, not a secret). */
@@ -317,13 +338,21 @@ const edgeSchema = z
         storageClassName: z.string().optional(),
       })
       .prefault({})
-      .refine((w) => (parseDuration(w.maxTime) ?? 0) >= durationMs("2h"), {
-        message: "expected at least 2h, so a central outage of 2h loses no samples",
+      .refine((w) => (parseDuration(w.maxTime) ?? 0) >= durationMs(MIN_WAL_AGE), {
+        message: `expected at least ${MIN_WAL_AGE}, so a central outage of ${MIN_WAL_AGE} loses no samples`,
         path: ["maxTime"],
       }),
     resources: resources.prefault({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
   })
   .superRefine((e, ctx) => {
+    const { sampleAgeLimit } = e.remoteWrite;
+    if (sampleAgeLimit !== undefined && (parseDuration(sampleAgeLimit) ?? 0) < durationMs(e.wal.maxTime)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["remoteWrite", "sampleAgeLimit"],
+        message: `expected at least wal.maxTime (${e.wal.maxTime}): a shorter limit drops samples the WAL still holds when central comes back after an outage, got ${sampleAgeLimit}`,
+      });
+    }
     // A tenant's id is its namespace: it must not take over a system or the cluster agent's namespace.
     const reservedNamespaces = [...SYSTEM_NAMESPACES, e.namespace];
     // The tenant agent runs in the tenant's namespace with the cluster agent's resources.
@@ -350,7 +379,9 @@ const edgeSchema = z
         });
       }
     });
-  });
+  })
+  // The age limit follows the WAL unless set: the agent sends everything its WAL keeps.
+  .transform((e) => ({ ...e, remoteWrite: { ...e.remoteWrite, sampleAgeLimit: e.remoteWrite.sampleAgeLimit ?? e.wal.maxTime } }));
 
 // ---------------------------------------------------------------------------
 // Stack

@@ -23,6 +23,8 @@ export const centralOutputsSchema = z.object({
   tenantHeader: z.string(),
   /** The label receivers add to every series with the tenant id. */
   tenantLabel: z.string(),
+  /** How far behind a tenant's newest sample the receivers still accept one (a duration): the oldest catch-up an edge may send. */
+  receiveOutOfOrderWindow: z.string(),
   /** Thanos Query Frontend's HTTP API (what Grafana and `verify` query). */
   queryUrl: z.string(),
   grafanaUrl: z.string(),
@@ -52,6 +54,7 @@ export type StackOutputs = z.infer<typeof stackOutputsSchema>;
 /** Outputs that are exported only as Pulumi secrets. */
 export const SECRET_OUTPUTS = ["bucketCredentials", "grafanaAdminPassword"] as const satisfies readonly (keyof CentralOutputs)[];
 
-/** The central output the edge stacks read through their StackReference. */
+/** The central outputs the edge stacks read through their StackReference. */
 export const REMOTE_WRITE_URL_OUTPUT = "receiveRemoteWriteUrl" satisfies keyof CentralOutputs;
 export const TENANT_HEADER_OUTPUT = "tenantHeader" satisfies keyof CentralOutputs;
+export const OUT_OF_ORDER_WINDOW_OUTPUT = "receiveOutOfOrderWindow" satisfies keyof CentralOutputs;

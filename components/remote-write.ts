@@ -35,6 +35,7 @@ export interface RemoteWriteSpec {
     minBackoff: string;
     maxBackoff: string;
     retryOnRateLimit: boolean;
+    sampleAgeLimit: string;
   };
   metadataConfig: { send: boolean; sendInterval: string };
   writeRelabelConfigs?: RelabelConfig[];
@@ -59,7 +60,7 @@ export interface RemoteWriteOptions {
 }
 
 export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
-  const { queue, tls } = opts.settings;
+  const { queue, tls, sampleAgeLimit } = opts.settings;
   const spec: RemoteWriteSpec = {
     name: REMOTE_WRITE_NAME,
     url: opts.url,
@@ -75,6 +76,9 @@ export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
       maxBackoff: queue.maxBackoff,
       // Back off on 429 instead of dropping: receivers shed load during catch-up.
       retryOnRateLimit: true,
+      // At least the WAL's age (config schema), at most the receivers' out-of-order window
+      // (checked against central's outputs): what the WAL keeps is sent, and accepted.
+      sampleAgeLimit,
     },
     metadataConfig: { send: true, sendInterval: "1m" },
   };

@@ -19,6 +19,7 @@ export interface PrometheusRemoteWrite {
     min_backoff: string;
     max_backoff: string;
     retry_on_http_429: boolean;
+    sample_age_limit: string;
   };
   metadata_config: { send: boolean; send_interval: string };
   write_relabel_configs?: PrometheusRelabelConfig[];
@@ -65,6 +66,7 @@ export function toPrometheusRemoteWrite(spec: RemoteWriteSpec, opts: TranslateOp
       max_backoff: q.maxBackoff,
       // The operator renders retryOnRateLimit as this field.
       retry_on_http_429: q.retryOnRateLimit,
+      sample_age_limit: q.sampleAgeLimit,
     },
     metadata_config: { send: spec.metadataConfig.send, send_interval: spec.metadataConfig.sendInterval },
   };

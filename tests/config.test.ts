@@ -69,6 +69,21 @@ describe("valid stack files", () => {
     expect(config.edge.remoteWrite.queue.maxShards).toBeGreaterThan(0);
   });
 
+  test("the agents send everything their WAL keeps, and the receivers accept that old a sample", () => {
+    const edgeConfig = parse(committedStackConfig("cluster-03"), "cluster-03");
+    const centralConfig = parse(central());
+    if (edgeConfig.role !== "edge" || centralConfig.role !== "central") throw new Error("expected edge and central");
+    expect(edgeConfig.edge.wal.maxTime).toBe("6h");
+    expect(edgeConfig.edge.remoteWrite.sampleAgeLimit).toBe("6h");
+    expect(centralConfig.central.receive.outOfOrderWindow).toBe("6h");
+    // Unset, the age limit follows the WAL; set, it stays.
+    const longerWal = parse(withEdge((e) => (e.wal = { maxTime: "12h" })), "cluster-02");
+    const explicit = parse(withEdge((e) => (e.remoteWrite = { sampleAgeLimit: "8h" })), "cluster-02");
+    if (longerWal.role !== "edge" || explicit.role !== "edge") throw new Error("expected edge");
+    expect(longerWal.edge.remoteWrite.sampleAgeLimit).toBe("12h");
+    expect(explicit.edge.remoteWrite.sampleAgeLimit).toBe("8h");
+  });
+
   test("cluster-02 places tenant-a on node-01 and tenant-b on node-02", () => {
     const config = parse(edge(), "cluster-02");
     if (config.role !== "edge") throw new Error("expected edge");
@@ -118,6 +133,19 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("a WAL too short to ride out a 2h central outage", () => {
     expectError(withEdge((e) => (e.wal = { maxTime: "1h" })), "multicluster:edge.wal.maxTime", /at least 2h/, "cluster-02");
+  });
+
+  test("a sample age limit that drops samples the WAL still holds", () => {
+    expectError(
+      withEdge((e) => (e.remoteWrite = { sampleAgeLimit: "1h" })),
+      "multicluster:edge.remoteWrite.sampleAgeLimit",
+      /^expected at least wal.maxTime \(6h\): a shorter limit drops samples the WAL still holds when central comes back after an outage, got 1h$/,
+      "cluster-02",
+    );
+  });
+
+  test("an out-of-order window shorter than the shortest WAL an edge keeps", () => {
+    expectError(withCentral((c) => (c.receive.outOfOrderWindow = "90m")), "multicluster:central.receive.outOfOrderWindow", /^expected at least 2h: edges keep up to edge.wal.maxTime .* got 90m$/);
   });
 
   test("replication factor above the receive replicas", () => {

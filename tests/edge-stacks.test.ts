@@ -131,15 +131,20 @@ describe("the remote-write target comes from the central stack's outputs", () =>
 
 describe("bad input is one clear error", () => {
   const CENTRAL_STACK = "organization/multicluster/cluster-01";
-  const central = { role: "central", receiveRemoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT" };
+  const central = { role: "central", receiveRemoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h" };
   const { receiveRemoteWriteUrl: _url, ...withoutUrl } = central;
   const { tenantHeader: _header, ...withoutHeader } = central;
+  const { receiveOutOfOrderWindow: _window, ...withoutWindow } = central;
   const cases = {
     valid: { centralOutputs: central, edge: { centralStack: CENTRAL_STACK } },
     withoutUrl: { centralOutputs: withoutUrl, edge: { centralStack: CENTRAL_STACK } },
     withoutHeader: { centralOutputs: withoutHeader, edge: { centralStack: CENTRAL_STACK } },
     noAddress: { centralOutputs: { ...central, receiveRemoteWriteUrl: "http://:10908/api/v1/receive" }, edge: { centralStack: CENTRAL_STACK } },
     tlsOverHttp: { centralOutputs: central, edge: { centralStack: CENTRAL_STACK, remoteWrite: { tls: { caCert: TEST_CA_PEM } } } },
+    withoutWindow: { centralOutputs: withoutWindow, edge: { centralStack: CENTRAL_STACK } },
+    walBeyondWindow: { centralOutputs: { ...central, receiveOutOfOrderWindow: "3h" }, edge: { centralStack: CENTRAL_STACK } },
+    ageLimitBeyondWindow: { centralOutputs: central, edge: { centralStack: CENTRAL_STACK, remoteWrite: { sampleAgeLimit: "8h" } } },
+    shorterWalWithinWindow: { centralOutputs: { ...central, receiveOutOfOrderWindow: "3h" }, edge: { centralStack: CENTRAL_STACK, wal: { maxTime: "3h" } } },
   };
   type Outcome = { outputs?: Record<string, unknown>; error?: { name: string; message: string; keyPath?: string; expected?: string } };
   let outcomes: Record<keyof typeof cases, Outcome>;
@@ -179,6 +184,35 @@ describe("bad input is one clear error", () => {
 
   test("TLS settings for a plain-http receiver", () => {
     expect(outcomes.tlsOverHttp.error).toMatchObject({ keyPath: "multicluster:edge.remoteWrite.tls", expected: expect.stringMatching(/no TLS settings for a plain-http receiver/) });
+  });
+
+  test("a central stack that does not say how old a sample its receivers accept", () => {
+    expect(outcomes.withoutWindow.error).toMatchObject({
+      keyPath: "multicluster:edge.centralStack",
+      expected: expect.stringMatching(/exporting receiveOutOfOrderWindow, but organization\/multicluster\/cluster-01 has no such output/),
+    });
+  });
+
+  test("a WAL that keeps samples longer than central's out-of-order window: both keys named", () => {
+    expect(outcomes.walBeyondWindow.error).toEqual({
+      name: "ConfigError",
+      keyPath: "multicluster:edge.wal.maxTime",
+      expected:
+        "expected at most 3h, the out-of-order window of organization/multicluster/cluster-01 (its multicluster:central.receive.outOfOrderWindow): " +
+        "older samples kept through an outage are rejected when they arrive; shorten this or widen that, got 6h",
+      message: expect.stringMatching(/^Pulumi\.cluster-03\.yaml: multicluster:edge\.wal\.maxTime: expected at most 3h/),
+    });
+  });
+
+  test("a sample age limit beyond central's out-of-order window", () => {
+    expect(outcomes.ageLimitBeyondWindow.error).toMatchObject({
+      keyPath: "multicluster:edge.remoteWrite.sampleAgeLimit",
+      expected: expect.stringMatching(/^expected at most 6h, the out-of-order window of .*multicluster:central\.receive\.outOfOrderWindow.* got 8h$/),
+    });
+  });
+
+  test("a WAL within a narrower window is accepted, and its age limit follows it", () => {
+    expect(outcomes.shorterWalWithinWindow).toEqual({ outputs: expect.objectContaining({ role: "edge" }) });
   });
 
   test("an edge with no central stack", async () => {
@@ -227,7 +261,9 @@ test("a CA bundle for an https receiver becomes a Secret in every agent's namesp
       }),
     },
     secretKeys: ["multicluster:kubeconfig"],
-    stackOutputs: { "organization/multicluster/cluster-01": { receiveRemoteWriteUrl: "https://receive.example.org/api/v1/receive", tenantHeader: "THANOS-TENANT" } },
+    stackOutputs: {
+      "organization/multicluster/cluster-01": { receiveRemoteWriteUrl: "https://receive.example.org/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h" },
+    },
     program: () => program(),
   });
   const caSecrets = result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-ca");

@@ -38,6 +38,24 @@ const MODELS: Record<string, ModelClass> = {
   "monitoring.coreos.com/v1alpha1/PrometheusAgent": PrometheusAgent,
 };
 
+/** The CRDs' duration pattern (prometheus-operator's `monitoringv1.Duration`). */
+const CRD_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+
+/**
+ * Fields the CRDs of the pinned kube-prometheus-stack (88.5.3, prometheus-operator v0.93.1)
+ * have and @kubernetes-models/prometheus-operator 4.4.4 predates (its newer majors are
+ * ESM-only). Each is checked here the way its CRD checks it.
+ */
+const NEWER_THAN_MODELS: Record<string, { path: RegExp; valid: (value: unknown) => boolean }[]> = {
+  "monitoring.coreos.com/v1alpha1/PrometheusAgent": [
+    { path: /^spec\.remoteWrite\.\d+\.queueConfig\.sampleAgeLimit$/, valid: (v) => typeof v === "string" && CRD_DURATION.test(v) },
+  ],
+};
+
+function newerField(manifest: Manifest, path: string) {
+  return (NEWER_THAN_MODELS[`${manifest.apiVersion}/${manifest.kind}`] ?? []).find((f) => f.path.test(path));
+}
+
 export interface Manifest {
   apiVersion: string;
   kind: string;
@@ -55,10 +73,15 @@ export function validationError(manifest: Manifest): string | undefined {
   const Model = modelFor(manifest);
   try {
     new Model(structuredClone(manifest)).validate();
-    return undefined;
   } catch (err) {
     return (err as Error).message;
   }
+  for (const path of leaves(manifest)) {
+    const field = newerField(manifest, path.join("."));
+    const value = path.reduce<any>((node, key) => node?.[key], manifest);
+    if (field && !field.valid(value)) return `${path.join(".")}: invalid value ${JSON.stringify(value)}`;
+  }
+  return undefined;
 }
 
 type Path = (string | number)[];
@@ -86,6 +109,7 @@ export function unknownFields(manifest: Manifest): string[] {
   return leaves(manifest)
     // apiVersion and kind pick the model; the model itself pins them.
     .filter((path) => path.length > 0 && path[0] !== "apiVersion" && path[0] !== "kind")
+    .filter((path) => !newerField(manifest, path.join(".")))
     .filter((path) => {
       const current = path.reduce<any>((node, key) => node[key], manifest);
       const wrongType = typeof current === "object" && current !== null ? 12345 : { probe: [12345] };

@@ -39,6 +39,7 @@ test("the committed edge settings translate field by field to snake_case", () =>
       min_backoff: "30ms",
       max_backoff: "30s",
       retry_on_http_429: true,
+      sample_age_limit: "6h",
     },
     metadata_config: { send: true, send_interval: "1m" },
   });

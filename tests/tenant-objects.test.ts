@@ -7,7 +7,7 @@ import { AGENT_SELF_JOB, REMOTE_WRITE_CA_SECRET, TENANT_NAMESPACE_LABEL } from "
 import { parseQuantity } from "../components/quantity";
 import { NODE_SCRAPE_KEY, tenantObjects, TenantObjects, tenantScrapeConfigs } from "../components/tenant-objects";
 import { CENTRAL, edgeConfig, TEST_CA_PEM } from "./edge-support";
-import { expectValidManifest, Manifest, unknownFields } from "./k8s-models";
+import { expectValidManifest, Manifest, unknownFields, validationError } from "./k8s-models";
 import { describeWithTool, scratchDir } from "./support";
 
 const config = edgeConfig("cluster-02");
@@ -32,6 +32,13 @@ test("the unknown-field check finds a misspelt field", () => {
   const agent = structuredClone(build().agent) as any;
   agent.spec.serviceMonitorNamespaceSelecter = structuredClone(agent.spec.serviceMonitorNamespaceSelector);
   expect(unknownFields(agent)).toEqual(["spec.serviceMonitorNamespaceSelecter.matchLabels.kubernetes.io/metadata.name"]);
+});
+
+test("a field the models predate is still checked as its CRD checks it", () => {
+  const agent = structuredClone(build().agent) as any;
+  expect(agent.spec.remoteWrite[0].queueConfig.sampleAgeLimit).toBe("6h");
+  agent.spec.remoteWrite[0].queueConfig.sampleAgeLimit = "6 hours";
+  expect(validationError(agent)).toBe('spec.remoteWrite.0.queueConfig.sampleAgeLimit: invalid value "6 hours"');
 });
 
 describe("tenant A's agent carries tenant A's id only", () => {

@@ -64,6 +64,14 @@ describe("receive", () => {
     expect(flag(receive.extraArgs, "receive.default-tenant-id")).toBe("unknown");
   });
 
+  test("late samples are accepted within the out-of-order window, and the compactor merges the overlapping blocks they make", () => {
+    expect(flag(values().receive.extraArgs, "tsdb.out-of-order.time-window")).toBe("6h");
+    const { receive, compactor } = values((c) => (c.receive.outOfOrderWindow = "12h"));
+    expect(flag(receive.extraArgs, "tsdb.out-of-order.time-window")).toBe("12h");
+    // Deduplication turns on vertical compaction, which out-of-order blocks need (else the compactor halts on overlaps).
+    expect(flag(compactor.extraArgs, "deduplication.replica-label")).toBe("receive_replica");
+  });
+
   test("no flag the chart already renders is passed twice", () => {
     // Thanos rejects a repeated single-value flag; the chart renders these itself.
     const rendered = ["receive.hashrings-algorithm", "receive.tenant-header", "tsdb.retention", "label"];

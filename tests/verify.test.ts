@@ -20,6 +20,7 @@ const CENTRAL = {
   receiveAddress: "203.0.113.10",
   tenantHeader: "THANOS-TENANT",
   tenantLabel: "tenant_id",
+  receiveOutOfOrderWindow: "6h",
   queryUrl: "http://thanos-query-frontend.monitoring.svc:9090",
   grafanaUrl: "http://grafana.monitoring.svc",
   bucketNames: { thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" },

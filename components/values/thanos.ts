@@ -147,6 +147,10 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
         `--receive.replication-factor=${receive.replicationFactor}`,
         `--receive.tenant-label-name=${receive.tenantLabel}`,
         `--receive.default-tenant-id=${receive.defaultTenant}`,
+        // An agent's catch-up after an outage can be older than its tenant's head (a restarted
+        // receiver flushes its head, other shards of the same agent ran ahead): accept it. The
+        // blocks this writes overlap others, which the compactor's vertical compaction merges.
+        `--tsdb.out-of-order.time-window=${receive.outOfOrderWindow}`,
       ],
       // Stays ClusterIP: the chart's Service would also expose the HTTP API and cannot take a
       // fixed IP or source ranges, so CentralThanos declares the LoadBalancer itself.
