@@ -54,6 +54,7 @@ export const ALERTS = {
   thanosReceiveQuorumLost: "ThanosReceiveQuorumLost",
   thanosReceiveReplicationFailures: "ThanosReceiveReplicationFailures",
   thanosReceiveWriteErrors: "ThanosReceiveWriteErrors",
+  thanosReceiveStorageFailing: "ThanosReceiveStorageFailing",
   thanosCompactHalted: "ThanosCompactHalted",
   thanosStoreGatewayDown: "ThanosStoreGatewayDown",
   thanosQueryDown: "ThanosQueryDown",
@@ -369,6 +370,24 @@ export function centralPrometheusRuleGroups(config: AlertingConfig): RuleGroup[]
               `More than 5% of remote-write requests end in a 5xx, usually because the write quorum (${quorum} of ${rf}) was not reached. ` +
               `Agents retry and buffer, but fall behind. Runbook: 1) check ThanosReceiveDown / ThanosReceiveQuorumLost; ` +
               `2) read the receivers' logs for "quorum not reached" and TSDB errors; 3) check their CPU and memory against the limits.`,
+          },
+        },
+        {
+          // A receiver whose volume is full or read-only stays up and ready and keeps routing
+          // writes to its peers, so neither `up` nor the 5xx rate shows it; its TSDB's failed
+          // WAL writes do. The window is short so a single hiccup does not hold it for `for`.
+          alert: ALERTS.thanosReceiveStorageFailing,
+          expr: `sum by (job, pod) (increase(prometheus_tsdb_wal_writes_failed_total{${thanosJob("receive", ns)}}[2m])) > 0`,
+          for: "2m",
+          labels: { severity: "critical", cluster },
+          annotations: {
+            summary: `Thanos receiver {{ $labels.pod }} cannot write its TSDB in cluster ${cluster}`,
+            description:
+              `Writes to the receiver's WAL have failed for 2m: its volume is full or read-only. It still answers and forwards, so writes reach ` +
+              `the quorum (${quorum} of ${rf}) on its peers, but its own copy has a gap and one more failing receiver stops every edge's writes. ` +
+              `Runbook: 1) kubectl -n ${ns} exec {{ $labels.pod }} -- df -h /var/thanos/receive (and PersistentVolumeSpaceLow); ` +
+              `2) read its logs for WAL errors (no space left on device, read-only file system); ` +
+              `3) grow the PVC or free space (uploads failing to the bucket keep blocks locally: check ThanosReceive* and the shipper); it writes again once the volume takes writes.`,
           },
         },
         {
