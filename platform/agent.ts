@@ -31,6 +31,8 @@ export interface AgentOptions {
   remoteWriteUrl: string;
   nodeExporterPort: number;
   scrapeInterval: string;
+  /** Scrape configs the harness adds beside the agent's own jobs (the fault tests' counter probe). */
+  extraScrapeConfigs?: Record<string, unknown>[];
 }
 
 export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string, unknown> {
@@ -42,6 +44,7 @@ export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string
     scrape_configs: [
       { job_name: AGENT_SELF_JOB, static_configs: [{ targets: [loopback(opts.port)] }] },
       { job_name: "node-exporter", static_configs: [{ targets: [loopback(opts.nodeExporterPort)] }] },
+      ...(opts.extraScrapeConfigs ?? []),
     ],
     remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl })),
   };

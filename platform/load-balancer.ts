@@ -21,6 +21,7 @@ export class LoadBalancer {
   private readonly sockets = new Set<net.Socket>();
   private next = 0;
   private probe?: NodeJS.Timeout;
+  private partitioned = false;
   /** Connections handed to each backend. */
   readonly connections = new Map<string, number>();
 
@@ -58,7 +59,24 @@ export class LoadBalancer {
     return [...ready.slice(start), ...ready.slice(0, start)];
   }
 
+  /**
+   * A network partition between the edges and the receivers: open connections are reset and
+   * new ones closed at once, as if the path to every backend were down; `heal` ends it.
+   */
+  partition(): void {
+    this.partitioned = true;
+    this.sockets.forEach((s) => s.destroy());
+  }
+
+  heal(): void {
+    this.partitioned = false;
+  }
+
   private forward(client: net.Socket): void {
+    if (this.partitioned) {
+      client.destroy();
+      return;
+    }
     this.sockets.add(client);
     client.once("close", () => this.sockets.delete(client));
     client.on("error", () => client.destroy());

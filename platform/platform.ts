@@ -26,7 +26,7 @@ import { Receiver, startReceivers } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
-import { FleetPlan, readSynthOutput, runSynth } from "./synth-output";
+import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-output";
 import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos-process";
 import { WebhookSink } from "./webhook-sink";
 
@@ -40,6 +40,12 @@ export interface PlatformOptions {
    * compression for loopback (the charts' default is 30s); the Ruler keeps the program's.
    */
   scrapeInterval?: string;
+  /** Receivers' TSDB block length (time compression; Thanos' and the chart's default is 2h). */
+  receiveBlockDuration?: string;
+  /** The compactor's pause between iterations (time compression; Thanos' and the chart's default is 5m). */
+  compactorWaitInterval?: string;
+  /** Scrape configs each agent adds beside its own jobs; normal runs add none. */
+  extraScrapeConfigs?: (agent: AgentPlan) => Record<string, unknown>[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -131,7 +137,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
         return { http, grpc, remoteWrite, capnproto };
       }),
     );
-    const receivers = await startReceivers(dir, thanos, receiverPorts, objstoreFile);
+    const receivers = await startReceivers(dir, thanos, receiverPorts, objstoreFile, { blockDuration: opts.receiveBlockDuration });
     const loadBalancer = await LoadBalancer.start(
       await freePort(),
       receivers.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` })),
@@ -185,12 +191,18 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     const queryEndpoints = [...receivers.map((r) => loopback(r.ports.grpc)), loopback(storePorts.grpc), loopback(rulerPorts.grpc), ...thanos.query.endpoints.static.flatMap(resolve)];
     const query = await startQuery(dir, thanos.query, queryPorts, queryEndpoints);
     const queryFrontend = await startQueryFrontend(dir, thanos.queryFrontend, queryFrontendPort, `http://${loopback(queryPorts.http)}`);
-    const compactor = await startCompactor(dir, thanos.compactor, compactorPort, objstoreFile);
+    const compactor = await startCompactor(dir, thanos.compactor, compactorPort, objstoreFile, opts.compactorWaitInterval);
 
     const nodeExporter = await startNodeExporter(dir, nodeExporterPort);
     log(`agents: ${fleet.agents.map((a) => a.name).join(", ")}`);
     const agents = await Promise.all(
-      fleet.agents.map(async (agent) => startAgent(dir, agent, { port: await freePort(), remoteWriteUrl: `${loadBalancer.url}/api/v1/receive`, nodeExporterPort, scrapeInterval })),
+      fleet.agents.map(async (agent) => startAgent(dir, agent, {
+          port: await freePort(),
+          remoteWriteUrl: `${loadBalancer.url}/api/v1/receive`,
+          nodeExporterPort,
+          scrapeInterval,
+          extraScrapeConfigs: opts.extraScrapeConfigs?.(agent),
+        })),
     );
 
     const urls: PlatformUrls = {

@@ -6,8 +6,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { durationMs } from "../components/duration";
 import { Hashring, ThanosValues } from "../components/values/thanos";
-import { ManagedProcess } from "./process";
+import { ManagedProcess, sleep } from "./process";
 import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./thanos-process";
 
 export interface ReceiverPorts extends ThanosPorts {
@@ -23,6 +24,40 @@ export interface Receiver {
   process: ManagedProcess;
   dataDir: string;
   remoteWriteUrl: string;
+  /** Starts it again after a stop or kill, with the same data, outside the minutes it could crash in (`awaitSafeStart`). */
+  restart(): Promise<void>;
+}
+
+/** Thanos' receive block length when nothing sets it. */
+const DEFAULT_BLOCK_DURATION = "2h";
+
+/**
+ * Thanos v0.42.4 Receive runs its tenant-pruning job at start and then each minute whose
+ * minute of the day (local time) is a multiple of twice the block length; meeting a tenant
+ * whose TSDB is still opening (every receiver opens its default tenant at start) it
+ * dereferences nil and exits (fixed upstream after v0.42.4, thanos-io/thanos#8990). With 2h
+ * blocks that is the first minute of every fourth hour; with a test's 1m blocks, every other
+ * minute. So receivers start only when the next seconds are outside such a minute: the
+ * earliest such time from `now`.
+ */
+export function safeStartTime(now: Date, blockDuration = DEFAULT_BLOCK_DURATION): Date {
+  const everyMinutes = Math.max(1, Math.round((2 * durationMs(blockDuration)) / 60_000));
+  const pruneMinute = (d: Date) => (d.getHours() * 60 + d.getMinutes()) % everyMinutes === 0;
+  const startsIn = (d: Date) => !pruneMinute(d) && !pruneMinute(new Date(d.getTime() + START_MARGIN_MS));
+  let t = now;
+  while (!startsIn(t)) {
+    // The next minute's first second.
+    t = new Date(t.getTime() - t.getSeconds() * 1000 - t.getMilliseconds() + 61_000);
+  }
+  return t;
+}
+
+/** How long a receiver takes from its start to its first pruning run, generously. */
+const START_MARGIN_MS = 5_000;
+
+export async function awaitSafeStart(blockDuration?: string): Promise<void> {
+  const now = new Date();
+  await sleep(safeStartTime(now, blockDuration).getTime() - now.getTime());
 }
 
 /** The ordinal of a StatefulSet pod in an endpoint such as `thanos-receive-2.thanos-receive-headless...:10901`. */
@@ -44,10 +79,20 @@ export function loopbackHashring(rings: Hashring[], grpcPorts: number[]): Hashri
   }));
 }
 
+/** What the harness may change about the receivers, beside ports and data directories. */
+export interface ReceiveLoopbackOptions {
+  /**
+   * Time compression, not a setting of the program: the TSDB block length (the chart keeps
+   * Thanos' 2h). Shorter blocks make receivers cut, upload and compact heads within a test.
+   */
+  blockDuration?: string;
+}
+
 /** The chart's receive args for one pod. */
 export function receiveArgs(
   values: ThanosValues["receive"],
   pod: { name: string; ports: ReceiverPorts; dataDir: string; objstoreFile: string; hashringFile: string },
+  loopbackOptions: ReceiveLoopbackOptions = {},
 ): string[] {
   // Chart default `receive.tsdb.walCompression: true`; the program's values only set retention.
   const tsdb: { retention?: string; walCompression?: boolean } = { walCompression: true, ...values.tsdb };
@@ -67,21 +112,33 @@ export function receiveArgs(
     ...(tsdb.retention ? [`--tsdb.retention=${tsdb.retention}`] : []),
     ...(tsdb.walCompression ? ["--tsdb.wal-compression"] : []),
     ...extraArgs(values),
+    ...(loopbackOptions.blockDuration ? [`--tsdb.min-block-duration=${loopbackOptions.blockDuration}`, `--tsdb.max-block-duration=${loopbackOptions.blockDuration}`] : []),
   ];
 }
 
 /** Starts `replicaCount` receivers sharing one hashring file. */
-export async function startReceivers(dir: string, values: ThanosValues, ports: ReceiverPorts[], objstoreFile: string): Promise<Receiver[]> {
+export async function startReceivers(
+  dir: string,
+  values: ThanosValues,
+  ports: ReceiverPorts[],
+  objstoreFile: string,
+  loopbackOptions: ReceiveLoopbackOptions = {},
+): Promise<Receiver[]> {
   const { receive } = values;
   if (ports.length !== receive.replicaCount) throw new Error(`receive.replicaCount is ${receive.replicaCount}, got ${ports.length} port sets`);
   const hashringFile = path.join(dir, "hashrings.json");
   fs.writeFileSync(hashringFile, JSON.stringify(loopbackHashring(receive.hashrings.static, ports.map((p) => p.grpc)), null, 2));
+  await awaitSafeStart(loopbackOptions.blockDuration);
   return Promise.all(
     ports.map(async (p, i) => {
       const pod = `${values.fullnameOverride}-receive-${i}`;
       const data = dataDir(dir, pod);
-      const process = await startThanos(pod, dir, receiveArgs(receive, { name: pod, ports: p, dataDir: data, objstoreFile, hashringFile }), p.http);
-      return { pod, ports: p, process, dataDir: data, remoteWriteUrl: `http://${loopback(p.remoteWrite)}/api/v1/receive` };
+      const process = await startThanos(pod, dir, receiveArgs(receive, { name: pod, ports: p, dataDir: data, objstoreFile, hashringFile }, loopbackOptions), p.http);
+      const restart = async () => {
+        await awaitSafeStart(loopbackOptions.blockDuration);
+        await process.restart();
+      };
+      return { pod, ports: p, process, dataDir: data, remoteWriteUrl: `http://${loopback(p.remoteWrite)}/api/v1/receive`, restart };
     }),
   );
 }

@@ -8,7 +8,7 @@ import { THANOS_IMAGE } from "../components/charts";
 import { escapeForHelmTpl } from "../components/values/thanos";
 import { agentConfig, operatorFlag } from "../platform/agent";
 import { compactorArgs } from "../platform/compactor";
-import { loopbackHashring, podIndex, receiveArgs } from "../platform/receive";
+import { loopbackHashring, podIndex, receiveArgs, safeStartTime } from "../platform/receive";
 import { loopbackAlertmanagersConfig, queryConfig, renderHelmTpl } from "../platform/ruler";
 import { readSynthOutput } from "../platform/synth-output";
 import { pinnedVersion, TOOLS } from "../platform/tools";
@@ -120,4 +120,18 @@ test("an agent keeps the program's labels, headers, queue and write relabelling;
   });
   expect(tenantA.additionalArgs.map(operatorFlag)).toEqual(["--storage.agent.retention.max-time=6h"]);
   expect(path.isAbsolute(synthDir)).toBe(true);
+});
+
+test("receivers start outside the minutes Thanos v0.42.4's tenant pruning can crash them in", () => {
+  const at = (hh: number, mm: number, ss: number) => new Date(2026, 0, 1, hh, mm, ss);
+  // 2h blocks: pruning runs in minutes that are multiples of 4h.
+  expect(safeStartTime(at(3, 59, 50), "2h")).toEqual(at(3, 59, 50));
+  expect(safeStartTime(at(3, 59, 57), "2h")).toEqual(at(4, 1, 1));
+  expect(safeStartTime(at(4, 0, 30), "2h")).toEqual(at(4, 1, 1));
+  expect(safeStartTime(at(4, 1, 1), "2h")).toEqual(at(4, 1, 1));
+  expect(safeStartTime(at(5, 0, 0))).toEqual(at(5, 0, 0));
+  // 1m blocks: every even minute.
+  expect(safeStartTime(at(10, 3, 10), "1m")).toEqual(at(10, 3, 10));
+  expect(safeStartTime(at(10, 3, 57), "1m")).toEqual(at(10, 5, 1));
+  expect(safeStartTime(at(10, 4, 0), "1m")).toEqual(at(10, 5, 1));
 });

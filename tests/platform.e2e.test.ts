@@ -192,7 +192,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     // Rolling restart: each receiver flushes its head into a block and uploads it as it shuts down.
     for (const receiver of platform.receivers) {
       await receiver.process.stop(60_000);
-      await receiver.process.restart();
+      await receiver.restart();
     }
     const uploaded = await blocks();
     expect(uploaded.size).toBeGreaterThanOrEqual(platform.receivers.length);

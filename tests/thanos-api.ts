@@ -39,9 +39,11 @@ function withParams(url: URL, params: QueryParams): URL {
   return url;
 }
 
-export async function instantQuery(baseUrl: string, query: string, params: QueryParams = {}): Promise<Series[]> {
+/** An instant query, evaluated now or at `time` (Unix seconds). */
+export async function instantQuery(baseUrl: string, query: string, params: QueryParams = {}, time?: number): Promise<Series[]> {
   const url = withParams(new URL("/api/v1/query", baseUrl), params);
   url.searchParams.set("query", query);
+  if (time !== undefined) url.searchParams.set("time", String(time));
   return (await getJson<{ result: Series[] }>(url)).result;
 }
 

@@ -1,0 +1,83 @@
+/**
+ * A scrape target whose content is known, for counting what a fault loses: one counter per
+ * agent (`/probe/<agent>`), `fault_probe_total`, that rises by 1 on every scrape. The value
+ * a scrape returned identifies that scrape, so comparing the values Thanos Query returns
+ * with the values served counts lost and duplicated samples exactly, whatever timestamps
+ * the agent gave them. Harness-owned: agents scrape it only when the platform is started
+ * with it (`PlatformOptions.extraScrapeConfigs`).
+ */
+import * as http from "http";
+
+export const PROBE_METRIC = "fault_probe_total";
+export const PROBE_JOB = "fault-probe";
+
+/** One served scrape: the counter value it returned and when. */
+export interface ServedScrape {
+  value: number;
+  at: number;
+}
+
+export class CounterProbe {
+  private readonly served = new Map<string, ServedScrape[]>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(port: number): Promise<CounterProbe> {
+    let probe: CounterProbe | undefined;
+    const server = http.createServer((req, res) => {
+      const match = /^\/probe\/([A-Za-z0-9_.-]+)$/.exec(req.url ?? "");
+      if (req.method !== "GET" || !match) {
+        res.writeHead(404).end();
+        return;
+      }
+      const scrapes = probe!.scrapesOf(match[1]);
+      const value = scrapes.length + 1;
+      scrapes.push({ value, at: Date.now() });
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(`# TYPE ${PROBE_METRIC} counter\n${PROBE_METRIC} ${value}\n`);
+    });
+    probe = new CounterProbe(server, port);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+    return probe;
+  }
+
+  /** `host:port` for a scrape config's target. */
+  get target(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static metricsPath(agent: string): string {
+    return `/probe/${agent}`;
+  }
+
+  /** The scrape config an agent adds to scrape its own counter. */
+  scrapeConfig(agent: string): Record<string, unknown> {
+    return { job_name: PROBE_JOB, metrics_path: CounterProbe.metricsPath(agent), static_configs: [{ targets: [this.target] }] };
+  }
+
+  private scrapesOf(agent: string): ServedScrape[] {
+    let scrapes = this.served.get(agent);
+    if (!scrapes) this.served.set(agent, (scrapes = []));
+    return scrapes;
+  }
+
+  /** Every scrape served to `agent` so far, oldest first. */
+  scrapes(agent: string): readonly ServedScrape[] {
+    return this.scrapesOf(agent);
+  }
+
+  /** The value the last scrape of `agent` returned (0 before the first). */
+  current(agent: string): number {
+    return this.scrapesOf(agent).length;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
