@@ -147,9 +147,10 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
         `--receive.replication-factor=${receive.replicationFactor}`,
         `--receive.tenant-label-name=${receive.tenantLabel}`,
         `--receive.default-tenant-id=${receive.defaultTenant}`,
-        // An agent's catch-up after an outage can be older than its tenant's head (a restarted
-        // receiver flushes its head, other shards of the same agent ran ahead): accept it. The
-        // blocks this writes overlap others, which the compactor's vertical compaction merges.
+        // After an outage longer than 1.5 blocks (3h) a receiver has flushed the idle tenant's
+        // head up to the next block boundary, past its last sample: the agents' backfill is then
+        // older than the head and, without this window, rejected as out of bounds. The blocks it
+        // writes overlap others, which the compactor's vertical compaction (dedup) merges.
         `--tsdb.out-of-order.time-window=${receive.outOfOrderWindow}`,
       ],
       // Stays ClusterIP: the chart's Service would also expose the HTTP API and cannot take a
