@@ -139,6 +139,10 @@ describe("query path", () => {
     expect(query.endpoints).toEqual({ autogen: { enabled: true }, static: ["dnssrv+_grpc._tcp.kps-thanos-discovery.monitoring.svc.cluster.local"] });
   });
 
+  test("Query merges the receive replicas' identical samples one to one, and keeps the chart's log level", () => {
+    expect(values().query.extraArgs).toEqual(["--log.level=info", "--deduplication.func=chain"]);
+  });
+
   test("Query Frontend runs with a results cache", () => {
     const { queryFrontend } = values();
     expect(queryFrontend.enabled).toBe(true);

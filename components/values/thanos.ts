@@ -65,6 +65,7 @@ export type ThanosValues = {
     service: { httpPort: number };
     replicaLabels: string[];
     endpoints: { autogen: { enabled: true }; static: string[] };
+    extraArgs: string[];
   };
   queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string };
   storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
@@ -114,6 +115,9 @@ const CHART_RULE_FILE = "example-alerts.yaml";
 export function escapeForHelmTpl(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
 }
+
+/** The thanos chart's default `query.extraArgs` (0.38.0), which a list of our own replaces. */
+const CHART_DEFAULT_QUERY_ARGS = ["--log.level=info"];
 
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
@@ -181,6 +185,12 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       replicaLabels: [REPLICA_LABELS.prometheus, REPLICA_LABELS.receive, REPLICA_LABELS.ruler],
       // autogen covers Receive, Store Gateway and Ruler; the Prometheus sidecars come from kube-prometheus-stack.
       endpoints: { autogen: { enabled: true }, static: [endpoints.sidecars] },
+      // The chart's own default first: setting the list replaces it. Every edge sample reaches
+      // three receivers with the same timestamp, so one-to-one (chain) deduplication returns it
+      // exactly; the default penalty algorithm skips a sample or two each time it moves to
+      // another replica, as when a receiver goes down or comes back. The cost: the HA pairs'
+      // series (central Prometheus, Ruler) carry both replicas' samples instead of one's.
+      extraArgs: [...CHART_DEFAULT_QUERY_ARGS, "--deduplication.func=chain"],
       ...monitored,
     },
     queryFrontend: { enabled: true, replicaCount: 2, service: { port: QUERY_FRONTEND_PORT }, cacheConfig: RESULTS_CACHE, ...monitored },
