@@ -22,7 +22,7 @@ import { startNodeExporter } from "./node-exporter";
 import { freePort, freePorts, ManagedProcess, stopAll } from "./process";
 import { startQuery } from "./query";
 import { startQueryFrontend } from "./query-frontend";
-import { Receiver, startReceivers } from "./receive";
+import { awaitSafeStart, Receiver, startReceivers } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
@@ -131,6 +131,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     const alertmanager = await startAlertmanager(dir, alertmanagerPort, { critical: webhooks.url(webhookPaths.critical), warning: webhooks.url(webhookPaths.warning) });
 
     log(`receive: ${thanos.receive.replicaCount} receivers`);
+    // Before choosing their ports: a port left free for the wait could be taken meanwhile.
+    await awaitSafeStart(opts.receiveBlockDuration);
     const receiverPorts = await Promise.all(
       Array.from({ length: thanos.receive.replicaCount }, async () => {
         const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
