@@ -384,7 +384,8 @@ export function centralPrometheusRuleGroups(config: AlertingConfig): RuleGroup[]
             summary: `Thanos receiver {{ $labels.pod }} cannot write its TSDB in cluster ${cluster}`,
             description:
               `Writes to the receiver's WAL have failed for 2m: its volume is full or read-only. It still answers and forwards, so writes reach ` +
-              `the quorum (${quorum} of ${rf}) on its peers, but its own copy has a gap and one more failing receiver stops every edge's writes. ` +
+              `the quorum (${quorum} of ${rf}) on its peers, but its own copy has a gap and one more failing receiver stops every edge's writes; ` +
+              `the first head chunk it cannot write makes it exit (then ThanosReceiveDown, a crash loop until the volume takes writes). ` +
               `Runbook: 1) kubectl -n ${ns} exec {{ $labels.pod }} -- df -h /var/thanos/receive (and PersistentVolumeSpaceLow); ` +
               `2) read its logs for WAL errors (no space left on device, read-only file system); ` +
               `3) grow the PVC or free space (uploads failing to the bucket keep blocks locally: check ThanosReceive* and the shipper); it writes again once the volume takes writes.`,
