@@ -19,7 +19,7 @@
  * table (fault, duration, samples expected, received, lost, duplicates, recovery time) is
  * printed at the end and written beside the platform's work directory.
  *
- * Runs alone with `npx jest faults.e2e` (about 16 minutes); needs `npm run tools` and
+ * Runs alone with `npx jest faults.e2e` (16 to 20 minutes); needs `npm run tools` and
  * util-linux's `prlimit`.
  */
 import { execFileSync, spawnSync } from "child_process";
