@@ -1,10 +1,10 @@
 /**
  * What an edge stack reads from the central stack named in `multicluster:edge.centralStack`:
  * where to remote-write, which header carries the tenant, and how old a sample the receivers
- * still accept (which must cover the edge's WAL, or a catch-up is rejected). Read once, before any edge
- * resource is declared, so a wrong name, an undeployed central stack or a missing output
- * fails the program with one error naming the stack file and the key, instead of failing
- * every resource that would have used the value.
+ * still accept (it must cover the edge's WAL, or a catch-up is rejected). Read once, before
+ * any edge resource is declared, so a wrong name, an undeployed central stack or a missing
+ * output fails the program with one error naming the stack file and the key, instead of
+ * failing every resource that would have used the value.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, EdgeStackConfig } from "./config";
