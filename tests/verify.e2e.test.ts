@@ -16,9 +16,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CentralStackConfig, decodePulumiConfig, EdgeStackConfig, parseStackConfig, StackConfig } from "../components/config";
+import { expectedTenants, loadFleet } from "../components/fleet";
 import { remoteWriteSpec } from "../components/remote-write";
 import { toPrometheusRemoteWrite } from "../scripts/prometheus-remote-write";
-import { mockKubeconfigFor, readStackFiles, toPulumiConfig } from "../scripts/stack-files";
+import { readStackFiles } from "../components/stack-files";
+import { mockKubeconfigFor, toPulumiConfig } from "../scripts/stack-files";
 import { Report } from "../scripts/verify/checks";
 import { expectationsFrom, Expectations, parseStackOutputs } from "../scripts/verify/expectations";
 import { renderTable } from "../scripts/verify/report";
@@ -121,7 +123,7 @@ describeWithTool("prometheus", "install Debian's prometheus package (apt-get ins
       queryUrl: server.url,
       grafanaUrl: "http://grafana.invalid",
       bucketNames: central.central.buckets,
-      tenants: central.central.tenants,
+      tenants: expectedTenants(loadFleet(PROJECT_DIR), central.stack),
       // As `pulumi stack output --json` prints secrets without --show-secrets.
       bucketCredentials: "[secret]",
       grafanaAdminPassword: "[secret]",
