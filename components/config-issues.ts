@@ -89,7 +89,8 @@ export function describeIssue(schema: z.ZodType, issues: readonly z.core.$ZodIss
     return { path: [...path, key], expected };
   }
   const input = (issue as { input?: unknown }).input;
-  if (issue.code === "invalid_type") return { path, expected: `expected ${issue.expected}, got ${describeValue(input)}` };
+  // zod's own wording ("Invalid input: expected number, received string") in ours.
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) return { path, expected: `expected ${issue.expected}, got ${describeValue(input)}` };
   const primitive = input === undefined || ["string", "number", "boolean"].includes(typeof input);
   const expected = /\bgot\b/.test(issue.message) || !primitive ? issue.message : `${issue.message}, got ${describeValue(input)}`;
   return { path, expected };

@@ -258,7 +258,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const [flag, inline] = argv[i].split("=", 2);
     const value = () => {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      if (v === undefined || (inline === undefined && v.startsWith("-"))) throw new UsageError(`${flag} needs a value`);
       return v;
     };
     if (flag === "--stack") stacks.push(value());
