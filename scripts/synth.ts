@@ -144,6 +144,7 @@ export async function synthesizeFiles(opts: SynthOptions = {}): Promise<{ result
 /**
  * Synthesizes and replaces the output directory with the result, all or nothing: when any
  * stack fails, an earlier run's output is removed too, so it cannot pass for this one's.
+ * Bad arguments (SynthError) touch nothing: no run was made.
  */
 export async function synthesize(opts: SynthOptions = {}): Promise<SynthesizedStack[]> {
   const outDir = path.resolve(opts.outDir ?? DEFAULT_OUT_DIR);
@@ -152,7 +153,7 @@ export async function synthesize(opts: SynthOptions = {}): Promise<SynthesizedSt
   try {
     synthesized = await synthesizeFiles(opts);
   } catch (err) {
-    if (removeOutput(outDir)) (opts.log ?? (() => undefined))(`synth: removed the previous output in ${outDir}: it does not match these stack files`);
+    if (!(err instanceof SynthError) && removeOutput(outDir)) (opts.log ?? (() => undefined))(`synth: removed the previous output in ${outDir}: it does not match these stack files`);
     throw err;
   }
   replaceDirectory(outDir, synthesized.files);

@@ -228,9 +228,12 @@ describe("synth output is all or nothing", () => {
     expect(fs.readdirSync(outDir).sort()).toEqual(["cluster-01", "cluster-02", "cluster-03", "kubeconfig.yaml"]);
   });
 
-  test("arguments are checked before anything is touched", async () => {
+  test("bad arguments touch nothing: no output is created, an earlier one stays", async () => {
     const outDir = path.join(scratchDir("args-first-"), "synth");
     await expect(synthesize({ stackDir: "/nonexistent/stacks", outDir })).rejects.toThrow(SynthError);
     expect(fs.existsSync(outDir)).toBe(false);
+    await synthesize({ stackDir: PROJECT_DIR, outDir, stacks: ["cluster-03"] });
+    await expect(synthesize({ stackDir: PROJECT_DIR, outDir, stacks: ["cluster-09"] })).rejects.toThrow(SynthError);
+    expect(fs.readdirSync(outDir).sort()).toEqual(["cluster-03", "kubeconfig.yaml"]);
   });
 });
