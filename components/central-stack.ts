@@ -34,13 +34,14 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
   return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader });
 }
 
+/** The fleet check has already found `name` among the stack files as a central stack: what is left is its deployment. */
 function centralStackProblem(name: string, output: string, cause: string): string {
   if (/does not exist on stack/.test(cause)) {
-    return `expected a central stack exporting ${output}, but ${name} has no such output (is it the central stack, and is it deployed with this program's version?)`;
+    return `expected a central stack exporting ${output}, but ${name} has no such output (is it deployed with this program's version? run pulumi up on it)`;
   }
   // The engine's message starts with "failed to read resource #<name> '<name>' [pulumi:pulumi:StackReference]: ".
   const reason = cause.replace(/^failed to read resource .*?\[[^\]]*\]: /, "");
-  return `expected the name of a deployed central stack, but ${name} could not be read (${reason}); fix the name or deploy the central stack first (pulumi up)`;
+  return `expected a deployed central stack, but ${name} could not be read (${reason}); deploy it first (pulumi up on it), or check the backend and organization`;
 }
 
 /** Validates the values read from central; pure, so tests can feed it anything. */

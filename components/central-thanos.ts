@@ -5,6 +5,7 @@ import { CHARTS } from "./charts";
 import { CentralSettings, CentralStackConfig } from "./config";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
+import { TenantRef } from "./outputs";
 import { PlatformAlerting } from "./platform-alerting";
 import { ruleFileYaml, rulerRuleGroups } from "./rules";
 import {
@@ -25,6 +26,8 @@ export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
+  /** The tenants expected to write (components/fleet.ts): the Ruler alerts when one is silent. */
+  tenants: readonly TenantRef[];
   /** Secret: the Thanos objstore config (MinioBuckets.thanosObjstoreConfig). */
   objstoreConfig: pulumi.Input<string>;
   /** Secret: Alertmanager's webhook URLs per severity. */
@@ -93,7 +96,7 @@ export class CentralThanos extends pulumi.ComponentResource {
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
       thanosRelease,
-      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings })) }) },
+      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })) }) },
       { parent: this, dependsOn: [objstore, kps] },
     );
 

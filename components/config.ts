@@ -13,6 +13,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { z } from "zod";
+import { describeIssue } from "./config-issues";
 import { durationMs, parseDuration } from "./duration";
 import { parseQuantity } from "./quantity";
 
@@ -49,7 +50,14 @@ const dnsLabel = (what: string) =>
  * A tenant id travels as the THANOS-TENANT header value, the `tenant_id` label value and
  * a namespace name, so it must be valid as all three: a DNS-1123 label.
  */
-const tenantId = dnsLabel("a tenant id usable as header value, label value and namespace name");
+export const tenantId = dnsLabel("a tenant id usable as header value, label value and namespace name");
+
+export const clusterName = dnsLabel("a cluster name");
+
+/** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
+export const centralStackName = z
+  .string()
+  .regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "expected a stack name such as organization/multicluster/cluster-01");
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
   message: "expected a Prometheus duration such as 90m, 36h or 7d",
@@ -59,9 +67,28 @@ const quantity = z
   .string()
   .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, "expected a Kubernetes quantity such as 500m, 256Mi or 10Gi");
 
+// Sanity bounds: a value past them is a typo or a unit mix-up, never a plan. Each message
+// says where the bound comes from; the error adds the value given.
+
+/** A whole number from `min` to `max`. */
+const count = (min: number, max: number, why: string) =>
+  z.number().max(max, `expected at most ${max} (${why})`).min(min, `expected at least ${min}`).int("expected a whole number");
+
+const durationUpTo = (max: string, why: string) =>
+  duration.refine((s) => (parseDuration(s) ?? 0) <= durationMs(max), `expected at most ${max} (${why})`);
+
+const quantityUpTo = (max: string, why: string) =>
+  quantity.refine((q) => (parseQuantity(q) ?? 0) <= (parseQuantity(max) ?? 0), `expected at most ${max} (${why})`);
+
+const volumeSize = quantityUpTo("64Ti", "the largest single volume common block storage provisions");
+const containerCpu = quantityUpTo("128", "more cores than one node has");
+const containerMemory = quantityUpTo("1Ti", "more memory than one node has");
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: "expected an IPv4 or IPv6 address" });
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "expected a CIDR such as 10.0.0.0/8" });
+
 const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
+  requests: z.strictObject({ cpu: containerCpu.optional(), memory: containerMemory.optional() }).prefault({}),
+  limits: z.strictObject({ cpu: containerCpu.optional(), memory: containerMemory.optional() }).prefault({}),
 });
 
 // S3 bucket naming rules (the subset MinIO enforces too).
@@ -72,6 +99,14 @@ const bucketName = z
   .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "expected an S3 bucket name: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit")
   .refine((s) => !/^\d+\.\d+\.\d+\.\d+$/.test(s), "expected an S3 bucket name, not an IP address")
   .refine((s) => !s.includes(".."), "expected an S3 bucket name without '..'");
+
+/** The receivers' tenant for writes without a tenant header. */
+export const DEFAULT_TENANT = "default-tenant";
+
+const WHOLE_CLUSTER = "one tenant's namespace cannot use more than a whole cluster has";
+const SHARDS = "each shard is one concurrent request to the receivers";
+const BACKOFF = "a longer retry pause outlasts RemoteWriteFailing's 5m window";
+const TEN_YEARS = "ten years: longer than any metrics retention this platform plans for";
 
 const httpHeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name (letters, digits and '-')");
 
@@ -86,22 +121,22 @@ const centralSchema = z
     namespace: dnsLabel("a namespace name").default("monitoring"),
     receive: z
       .strictObject({
-        replicas: z.int().min(1).default(3),
-        replicationFactor: z.int().min(1).default(3),
+        replicas: count(1, 50, "each receiver is a hashring member with its own volume; 3 carry this fleet's ~7,800 samples/s").default(3),
+        replicationFactor: count(1, 50, "copies of every write, at most receive.replicas").default(3),
         tenantHeader: httpHeaderName.default("THANOS-TENANT"),
-        defaultTenant: tenantId.default("default-tenant"),
+        defaultTenant: tenantId.default(DEFAULT_TENANT),
         tenantLabel: promLabelName.default("tenant_id"),
         /** How long receivers keep blocks locally after uploading them (`--tsdb.retention`). */
-        retention: duration.default("1d"),
-        storageSize: quantity.default("50Gi"),
+        retention: durationUpTo("30d", "receivers upload every 2h block to the bucket; local blocks only serve recent queries").default("1d"),
+        storageSize: volumeSize.default("50Gi"),
         storageClassName: z.string().optional(),
         resources: resources.prefault({ requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
         service: z
           .strictObject({
             /** A fixed address for the LoadBalancer (MetalLB, cloud static IP). */
-            loadBalancerIP: z.union([z.ipv4(), z.ipv6()]).optional(),
+            loadBalancerIP: ipAddress.optional(),
             /** CIDRs allowed to reach the remote-write endpoint; empty means anyone. */
-            loadBalancerSourceRanges: z.array(z.union([z.cidrv4(), z.cidrv6()])).default([]),
+            loadBalancerSourceRanges: z.array(cidr).default([]),
             annotations: z.record(z.string(), z.string()).default({}),
           })
           .prefault({}),
@@ -121,21 +156,21 @@ const centralSchema = z
     /** Compactor retention per resolution. */
     retention: z
       .strictObject({
-        raw: duration.default("7d"),
-        fiveMinutes: duration.default("30d"),
-        oneHour: duration.default("180d"),
+        raw: durationUpTo("10y", TEN_YEARS).default("7d"),
+        fiveMinutes: durationUpTo("10y", TEN_YEARS).default("30d"),
+        oneHour: durationUpTo("10y", TEN_YEARS).default("180d"),
       })
       .prefault({}),
     prometheus: z
       .strictObject({
-        replicas: z.int().min(1).default(2),
+        replicas: count(1, 10, "every replica scrapes every target again; 2 make the HA pair").default(2),
         /** Local retention; older data is served from the bucket. */
-        retention: duration.default("2d"),
-        storageSize: quantity.default("50Gi"),
+        retention: durationUpTo("30d", "older data is served from the bucket through the Thanos sidecar").default("2d"),
+        storageSize: volumeSize.default("50Gi"),
         storageClassName: z.string().optional(),
       })
       .prefault({}),
-    alertmanager: z.strictObject({ replicas: z.int().min(1).default(3) }).prefault({}),
+    alertmanager: z.strictObject({ replicas: count(1, 10, "every replica gossips with every other; 3 survive losing one").default(3) }).prefault({}),
     grafana: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -148,16 +183,18 @@ const centralSchema = z
         enabled: z.boolean().default(false),
         /** Namespace of OpenSearch, Dashboards and Fluent Bit; the logging stack creates it. */
         namespace: dnsLabel("a namespace name").default("logging"),
-        opensearchReplicas: z
-          .int()
-          .min(1)
+        opensearchReplicas: count(1, 15, "every node is master-eligible, and a master election among more is slow")
           .refine((n) => n !== 2, "expected 1 (a single node) or at least 3 (a master quorum that survives losing a node), got 2")
           .default(3),
         /** Days a log index is kept before the index lifecycle policy deletes it. */
-        retentionDays: z.int().min(1).default(30),
-        storageSize: quantity.default("50Gi"),
+        retentionDays: count(1, 3650, TEN_YEARS).default(30),
+        storageSize: volumeSize.default("50Gi"),
         /** JVM heap of each OpenSearch node; the pod gets twice as much memory. */
-        heapSize: z.string().regex(/^[1-9][0-9]*[mg]$/, "expected a JVM heap size such as 512m or 2g").default("1g"),
+        heapSize: z
+          .string()
+          .regex(/^[1-9][0-9]*[mg]$/, "expected a JVM heap size such as 512m or 2g")
+          .refine((h) => parseInt(h, 10) * (h.endsWith("g") ? 1024 : 1) <= 31 * 1024, "expected at most 31g (above that the JVM loses compressed object pointers)")
+          .default("1g"),
       })
       .prefault({}),
     minio: z.strictObject({
@@ -174,11 +211,6 @@ const centralSchema = z
         opensearch: bucketName.default("opensearch-logs"),
       })
       .prefault({}),
-    /**
-     * The edge clusters and tenants expected to write here. It feeds the "stopped sending"
-     * alerts, the `tenants` output and `verify`; an unlisted cluster is still accepted.
-     */
-    tenants: z.array(z.strictObject({ id: tenantId, cluster: dnsLabel("a cluster name") })).default([]),
   })
   .superRefine((c, ctx) => {
     if (c.receive.replicationFactor > c.receive.replicas) {
@@ -225,10 +257,6 @@ const centralSchema = z
       const first = bucketValues.findIndex(([, other]) => other === name);
       if (first < i) ctx.addIssue({ code: "custom", path: ["buckets", key], message: `expected a bucket name not already used by buckets.${bucketValues[first][0]}, got ${name}` });
     });
-    c.tenants.forEach((t, i) => {
-      const first = c.tenants.findIndex((o) => o.id === t.id);
-      if (first < i) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a unique tenant id, ${t.id} is also tenants[${first}]` });
-    });
   });
 
 // ---------------------------------------------------------------------------
@@ -239,10 +267,7 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
 
 const edgeSchema = z
   .strictObject({
-    /** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
-    centralStack: z
-      .string()
-      .regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "expected a stack name such as organization/multicluster/cluster-01"),
+    centralStack: centralStackName,
     namespace: dnsLabel("a namespace name").default("monitoring"),
     /** Tenant id of the cluster-wide agent; the cluster name by default. */
     tenantId: tenantId.optional(),
@@ -255,17 +280,17 @@ const edgeSchema = z
           node: dnsLabel("a node name"),
           quota: z
             .strictObject({
-              cpu: quantity.default("2"),
-              memory: quantity.default("4Gi"),
-              pods: z.int().min(1).default(20),
+              cpu: quantityUpTo("1000", WHOLE_CLUSTER).default("2"),
+              memory: quantityUpTo("16Ti", WHOLE_CLUSTER).default("4Gi"),
+              pods: count(1, 10000, "more pods than 90 nodes run at Kubernetes' default of 110 per node").default(20),
             })
             .prefault({}),
           /** The LimitRange's defaults for containers that set none (the quota needs requests and memory limits). */
           containerDefaults: z
             .strictObject({
-              cpuRequest: quantity.default("100m"),
-              memoryRequest: quantity.default("128Mi"),
-              memoryLimit: quantity.default("256Mi"),
+              cpuRequest: containerCpu.default("100m"),
+              memoryRequest: containerMemory.default("128Mi"),
+              memoryLimit: containerMemory.default("256Mi"),
             })
             .prefault({})
             .refine((d) => (parseQuantity(d.memoryRequest) ?? 0) <= (parseQuantity(d.memoryLimit) ?? 0), {
@@ -274,6 +299,7 @@ const edgeSchema = z
             }),
         }),
       )
+      .max(100, "expected at most 100 tenants (each runs its own agent on its node)")
       .default([]),
     remoteWrite: z
       .strictObject({
@@ -282,13 +308,13 @@ const edgeSchema = z
         // letting six recovering agents open 300 connections against three receivers.
         queue: z
           .strictObject({
-            capacity: z.int().min(1).default(10000),
-            minShards: z.int().min(1).default(1),
-            maxShards: z.int().min(1).default(20),
-            maxSamplesPerSend: z.int().min(1).default(2000),
-            batchSendDeadline: duration.default("5s"),
-            minBackoff: duration.default("30ms"),
-            maxBackoff: duration.default("30s"),
+            capacity: count(1, 1_000_000, "samples every shard buffers in the agent's memory").default(10000),
+            minShards: count(1, 1000, SHARDS).default(1),
+            maxShards: count(1, 1000, SHARDS).default(20),
+            maxSamplesPerSend: count(1, 100_000, "samples in one request to the receivers").default(2000),
+            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("5s"),
+            minBackoff: durationUpTo("5m", BACKOFF).default("30ms"),
+            maxBackoff: durationUpTo("5m", BACKOFF).default("30s"),
           })
           .prefault({}),
         tls: z
@@ -308,12 +334,16 @@ const edgeSchema = z
         message: "expected queue.capacity of at least queue.maxSamplesPerSend",
         path: ["queue", "capacity"],
       })
-      .refine((rw) => rw.queue.maxShards >= rw.queue.minShards, { message: "expected queue.maxShards of at least queue.minShards", path: ["queue", "maxShards"] }),
+      .refine((rw) => rw.queue.maxShards >= rw.queue.minShards, { message: "expected queue.maxShards of at least queue.minShards", path: ["queue", "maxShards"] })
+      .refine((rw) => (parseDuration(rw.queue.maxBackoff) ?? 0) >= (parseDuration(rw.queue.minBackoff) ?? 0), {
+        message: "expected queue.maxBackoff of at least queue.minBackoff",
+        path: ["queue", "maxBackoff"],
+      }),
     wal: z
       .strictObject({
         /** How long the agent keeps unsent samples (`--storage.agent.retention.max-time`). */
-        maxTime: duration.default("6h"),
-        storageSize: quantity.default("10Gi"),
+        maxTime: durationUpTo("7d", "unsent samples must fit on wal.storageSize, and a restarting agent replays all of them").default("6h"),
+        storageSize: volumeSize.default("10Gi"),
         storageClassName: z.string().optional(),
       })
       .prefault({})
@@ -436,14 +466,18 @@ export function parseStackConfig(flat: Record<string, unknown>, opts: ParseOptio
   if (raw.role !== "central" && raw.role !== "edge") fail(["role"], `expected "central" or "edge", got ${JSON.stringify(raw.role)}`);
   if (raw.role === "edge" && raw.edge === undefined) fail(["edge", "centralStack"], "expected the central stack's name for the StackReference, got nothing");
   if (raw.role === "central" && raw.central === undefined) fail(["central"], "expected the central settings (at least central.minio.endpoint), got nothing");
+  if (raw.role === "central" && (raw.central as { tenants?: unknown } | null)?.tenants !== undefined) {
+    fail(
+      ["central", "tenants"],
+      "expected no tenants list: the tenants central expects now come from the edge stack files (every edge whose edge.centralStack names this stack), so remove this key",
+    );
+  }
 
   const schema = raw.role === "central" ? centralStackSchema : edgeStackSchema;
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const keyPath = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-    const expected = issue.code === "unrecognized_keys" ? `unknown key (expected one of the documented keys; see README)` : issue.message;
-    fail(keyPath as (string | number)[], expected);
+    const { path: keyPath, expected } = describeIssue(schema, result.error.issues);
+    fail(keyPath, expected);
   }
   const parsed = result.data!;
   const cluster = parsed.cluster ?? opts.stack;
@@ -464,7 +498,8 @@ export function parseStackConfig(flat: Record<string, unknown>, opts: ParseOptio
   return { role: "edge", stack: opts.stack, cluster, kubeconfig, edge: { ...parsed.edge, tenantId: parsed.edge.tenantId ?? cluster } };
 }
 
-function formatKeyPath(keyPath: readonly PropertyKey[]): string {
+/** `["edge", "tenants", 0, "id"]` as `multicluster:edge.tenants[0].id`. */
+export function formatKeyPath(keyPath: readonly PropertyKey[]): string {
   let out = PROJECT + ":";
   keyPath.forEach((part, i) => {
     if (typeof part === "number") out += `[${part}]`;
@@ -474,7 +509,7 @@ function formatKeyPath(keyPath: readonly PropertyKey[]): string {
 }
 
 /** True when the value is the kubeconfig itself rather than a path to it. */
-function isInlineKubeconfig(value: string): boolean {
+export function isInlineKubeconfig(value: string): boolean {
   return value.includes("\n") || /^\s*(apiVersion|\{)/.test(value);
 }
 
@@ -497,7 +532,12 @@ function resolveKubeconfig(
     source = path.resolve(opts.projectDir ?? process.cwd(), chosen.replace(/^~(?=$|\/)/, home));
     const origin = value !== undefined ? "" : fromEnv ? " (from $KUBECONFIG; multicluster:kubeconfig is not set)" : " (the default; multicluster:kubeconfig is not set)";
     if (!fs.existsSync(source)) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} does not exist`);
-    content = fs.readFileSync(source, "utf8");
+    if (!fs.statSync(source).isFile()) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} is a directory`);
+    try {
+      content = fs.readFileSync(source, "utf8");
+    } catch (err) {
+      fail(["kubeconfig"], `expected a readable kubeconfig file, but ${source}${origin} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
   }
   let doc: { contexts?: { name?: string }[]; "current-context"?: string } | undefined;
   try {

@@ -27,7 +27,7 @@ export const centralOutputsSchema = z.object({
   queryUrl: z.string(),
   grafanaUrl: z.string(),
   bucketNames: bucketNamesSchema,
-  /** The tenants central expects to hear from (central.tenants in its stack file). */
+  /** The tenants central expects to hear from: those of every edge stack file naming it (components/fleet.ts). */
   tenants: z.array(tenantRefSchema),
   /** Secret: MinIO credentials per consumer, for Longhorn's and OpenSearch's backup targets. */
   bucketCredentials: z.object({ thanos: credentialsSchema, longhorn: credentialsSchema, opensearch: credentialsSchema }),

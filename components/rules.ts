@@ -17,6 +17,7 @@
  */
 import * as YAML from "yaml";
 import { CentralStackConfig } from "./config";
+import { TenantRef } from "./outputs";
 import { REMOTE_WRITE_METRICS } from "./remote-write";
 
 export type Severity = "critical" | "warning";
@@ -38,6 +39,12 @@ export interface RuleGroup {
 
 /** The part of the central stack config the rules depend on. */
 export type AlertingConfig = Pick<CentralStackConfig, "cluster" | "central">;
+
+/** The Ruler's rules also name every tenant expected to write. */
+export type RulerConfig = AlertingConfig & {
+  /** Those of every edge stack file naming this central stack (components/fleet.ts). */
+  tenants: readonly TenantRef[];
+};
 
 /** Every alert name, for routing and inhibition rules that refer to them. */
 export const ALERTS = {
@@ -96,7 +103,7 @@ function rateEither(current: string, legacy: string, window = "5m"): string {
 }
 
 /** Rules evaluated by the Thanos Ruler through Thanos Query: every cluster and tenant. */
-export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
+export function rulerRuleGroups(config: RulerConfig): RuleGroup[] {
   const tenantLabel = config.central.receive.tenantLabel;
   const tenant = `{{ $labels.${tenantLabel} }}`;
   const where = `cluster {{ $labels.cluster }}{{ with $labels.${tenantLabel} }}, tenant {{ . }}{{ end }}`;
@@ -104,9 +111,9 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
   const failed = rateEither(REMOTE_WRITE_METRICS.failed, REMOTE_WRITE_METRICS.legacyFailed);
   const sent = rateEither(REMOTE_WRITE_METRICS.sent, REMOTE_WRITE_METRICS.legacySucceeded);
 
-  // One rule covering every expected tenant (central.tenants): each absent_over_time term
-  // reports the cluster and tenant label it looked for.
-  const expected = config.central.tenants;
+  // One rule covering every expected tenant (the edge stack files' tenants): each
+  // absent_over_time term reports the cluster and tenant label it looked for.
+  const expected = config.tenants;
   const expectedTenantMissing: AlertingRule[] =
     expected.length === 0
       ? []
@@ -118,11 +125,11 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
             annotations: {
               summary: `Expected tenant ${tenant} of cluster {{ $labels.cluster }} sends no samples`,
               description:
-                `central.tenants lists this tenant, but no sample arrived from it in the last ${SILENCE} (or ever). ` +
+                `An edge stack file declares this tenant, but no sample arrived from it in the last ${SILENCE} (or ever). ` +
                 `Runbook: 1) on the cluster, check the agent writing as this tenant (the cluster agent, or the tenant's PrometheusAgent in the namespace named after it); ` +
                 `2) check that its remote-write header carries the tenant id; ` +
                 `3) check the network path to the receive LoadBalancer; ` +
-                `4) if the tenant was retired on purpose, remove it from central.tenants.`,
+                `4) if the tenant was retired on purpose, remove it from its edge stack file and deploy the central stack again.`,
             },
           },
         ];
@@ -420,7 +427,7 @@ export function ruleFileYaml(groups: RuleGroup[]): string {
  * The plain Prometheus rule files, by file name: what `npm run synth` writes to
  * out/synth/<stack>/rules/ and what the promtool tests load.
  */
-export function prometheusRuleFiles(config: AlertingConfig): Record<string, string> {
+export function prometheusRuleFiles(config: RulerConfig): Record<string, string> {
   return {
     [RULE_FILES.ruler]: ruleFileYaml(rulerRuleGroups(config)),
     [RULE_FILES.centralPrometheus]: ruleFileYaml(centralPrometheusRuleGroups(config)),

@@ -11,7 +11,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { AGENT_SELF_JOB } from "../components/conventions";
 import { toPrometheusRemoteWrite } from "../scripts/prometheus-remote-write";
-import { AgentPlan } from "./synth-output";
+import { AgentPlan } from "./synth-plan";
 import { ManagedProcess } from "./process";
 import { loopback } from "./thanos-process";
 import { requireTool } from "./tools";

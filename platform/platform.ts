@@ -26,7 +26,7 @@ import { Receiver, startReceivers } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
-import { FleetPlan, readSynthOutput, runSynth } from "./synth-output";
+import { FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
 import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos-process";
 import { WebhookSink } from "./webhook-sink";
 

@@ -149,7 +149,7 @@ describe("invalid stack files fail with the file, the key path and what was expe
   });
 
   test("a log retention of zero days", () => {
-    expectError(withCentral((c) => (c.logging = { retentionDays: 0 })), "multicluster:central.logging.retentionDays", /expected number to be >=1/);
+    expectError(withCentral((c) => (c.logging = { retentionDays: 0 })), "multicluster:central.logging.retentionDays", /^expected at least 1, got 0$/);
   });
 
   test("a duration that does not parse", () => {
@@ -215,6 +215,7 @@ describe("npm run synth on a bad stack file", () => {
   test("exits non-zero and prints the validation error", async () => {
     const stackDir = scratchDir("bad-synth-");
     const bad = withEdge((e) => (e.tenants[1].id = "tenant-a"));
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.cluster-01.yaml"), path.join(stackDir, "Pulumi.cluster-01.yaml"));
     fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-02.yaml"), YAML.stringify({ config: bad }));
     const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
     const failure = await run(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(

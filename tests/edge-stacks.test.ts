@@ -161,7 +161,7 @@ describe("bad input is one clear error", () => {
       name: "ConfigError",
       keyPath: "multicluster:edge.centralStack",
       expected:
-        "expected a central stack exporting receiveRemoteWriteUrl, but organization/multicluster/cluster-01 has no such output (is it the central stack, and is it deployed with this program's version?)",
+        "expected a central stack exporting receiveRemoteWriteUrl, but organization/multicluster/cluster-01 has no such output (is it deployed with this program's version? run pulumi up on it)",
       message: expect.stringMatching(/^Pulumi\.cluster-03\.yaml: multicluster:edge\.centralStack: expected a central stack exporting receiveRemoteWriteUrl/),
     });
   });
@@ -191,7 +191,7 @@ describe("bad input is one clear error", () => {
     expect((err as ConfigError).keyPath).toBe("multicluster:edge.centralStack");
   });
 
-  test("a central stack name that does not resolve: npm run synth prints one error and exits 1", async () => {
+  test("a central stack name that is no stack file: npm run synth prints one error and exits 1", async () => {
     const stackDir = scratchDir("edge-bad-central-");
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.cluster-01.yaml"), path.join(stackDir, "Pulumi.cluster-01.yaml"));
     fs.writeFileSync(
@@ -205,9 +205,8 @@ describe("bad input is one clear error", () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr.trim()).toBe(
-      "synth: invalid config: Pulumi.cluster-03.yaml: multicluster:edge.centralStack: expected the name of a deployed central stack, " +
-        "but organization/multicluster/cluster-09 could not be read (stack organization/multicluster/cluster-09 not found " +
-        "(known stacks: organization/multicluster/cluster-01, multicluster/cluster-01, cluster-01)); fix the name or deploy the central stack first (pulumi up)",
+      "synth: invalid config: Pulumi.cluster-03.yaml: multicluster:edge.centralStack: expected the name of a central stack among the stack files " +
+        "(central: cluster-01), but there is no Pulumi.cluster-09.yaml",
     );
   });
 });
@@ -222,7 +221,8 @@ test("a CA bundle for an https receiver becomes a Secret in every agent's namesp
       "multicluster:edge": JSON.stringify({
         centralStack: "organization/multicluster/cluster-01",
         nodes: ["node-01"],
-        tenants: [{ id: "tenant-a", node: "node-01" }],
+        // cluster-02's file beside it already has tenant-a and tenant-b: tenant ids are unique in the fleet.
+        tenants: [{ id: "tenant-c", node: "node-01" }],
         remoteWrite: { tls: { caCert: TEST_CA_PEM } },
       }),
     },
@@ -233,7 +233,7 @@ test("a CA bundle for an https receiver becomes a Secret in every agent's namesp
   const caSecrets = result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-ca");
   expect(caSecrets.map((s) => [(s.inputs as any).metadata.namespace, redactSecrets((s.inputs as any).stringData)])).toEqual([
     ["monitoring", { "ca.crt": TEST_CA_PEM }],
-    ["tenant-a", { "ca.crt": TEST_CA_PEM }],
+    ["tenant-c", { "ca.crt": TEST_CA_PEM }],
   ]);
   const [release] = result.resources.filter((r) => r.type === RELEASE);
   const [agent] = result.resources.filter((r) => r.type === PROMETHEUS_AGENT);

@@ -10,7 +10,7 @@ import { agentConfig, operatorFlag } from "../platform/agent";
 import { compactorArgs } from "../platform/compactor";
 import { loopbackHashring, podIndex, receiveArgs } from "../platform/receive";
 import { loopbackAlertmanagersConfig, queryConfig, renderHelmTpl } from "../platform/ruler";
-import { readSynthOutput } from "../platform/synth-output";
+import { readSynthOutput } from "../platform/synth-plan";
 import { pinnedVersion, TOOLS } from "../platform/tools";
 import { synthesize } from "../scripts/synth";
 import { scratchDir } from "./support";

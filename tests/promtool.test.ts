@@ -17,14 +17,16 @@ import { describeWithTool } from "./support";
 import { PROJECT_DIR, scratchDir } from "./support";
 
 /** The config the test files are written for (see their headers). */
-const fixture = centralConfig((c) => {
-  c.namespace = "monitoring";
-  c.receive = { ...c.receive, replicas: 3, replicationFactor: 3, tenantLabel: "tenant_id" };
-  c.tenants = [
+const fixture = {
+  ...centralConfig((c) => {
+    c.namespace = "monitoring";
+    c.receive = { ...c.receive, replicas: 3, replicationFactor: 3, tenantLabel: "tenant_id" };
+  }),
+  tenants: [
     { id: "cluster-03", cluster: "cluster-03" },
     { id: "tenant-a", cluster: "cluster-02" },
-  ];
-});
+  ],
+};
 const TEST_DIR = path.join(PROJECT_DIR, "tests", "promtool");
 const testFiles = fs.readdirSync(TEST_DIR).filter((f) => f.endsWith(".test.yaml"));
 const ruleFiles = prometheusRuleFiles(fixture);

@@ -5,7 +5,10 @@ import * as path from "path";
 import { BinaryName, findTool } from "../platform/tools";
 import * as YAML from "yaml";
 import { RecordedResource } from "../scripts/mock-runtime";
-import { synthesize, SynthesizedStack } from "../scripts/synth";
+import { synthesize, SynthesizedStack, SynthOptions } from "../scripts/synth";
+
+/** A stack file value as `pulumi config set --secret` writes it; pass the plain value as `decrypted`. */
+export const ENCRYPTED = { secure: "v1:c3ludGgtdGVzdA==" };
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -24,14 +27,14 @@ export function scratchDir(prefix = "synth-"): string {
  */
 export async function synthStacks(
   files: Record<string, Record<string, unknown>>,
-  stacks?: string[],
+  opts: Pick<SynthOptions, "stacks" | "decrypted"> = {},
 ): Promise<{ byStack: Record<string, SynthesizedStack>; outDir: string; stackDir: string }> {
   const stackDir = scratchDir();
   for (const [stack, config] of Object.entries(files)) {
     fs.writeFileSync(path.join(stackDir, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
   }
   const outDir = path.join(stackDir, "out");
-  const results = await synthesize({ stackDir, outDir, stacks });
+  const results = await synthesize({ stackDir, outDir, ...opts });
   return { byStack: Object.fromEntries(results.map((r) => [r.stack, r])), outDir, stackDir };
 }
 

@@ -174,7 +174,7 @@ describe("ruler", () => {
   });
 
   test("the Ruler's rules replace the chart's always-firing example file and survive Helm's tpl", () => {
-    const rules = ruleFileYaml(rulerRuleGroups({ cluster: "cluster-01", central: centralSettings() }));
+    const rules = ruleFileYaml(rulerRuleGroups({ cluster: "cluster-01", central: centralSettings(), tenants: [{ id: "cluster-03", cluster: "cluster-03" }] }));
     const files = values(undefined, rules).ruler.rules;
     expect(Object.keys(files)).toEqual(["example-alerts.yaml"]);
     const escaped = files["example-alerts.yaml"];

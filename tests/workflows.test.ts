@@ -12,6 +12,7 @@ import { PROJECT_DIR, scratchDir } from "./support";
 
 interface Step {
   name?: string;
+  if?: string;
   uses?: string;
   run?: string;
   id?: string;
@@ -123,6 +124,31 @@ describe("workflows", () => {
     expect(synth).toBeLessThan(upload);
     expect(job.steps[upload].with?.path).toBe("out/synth/");
     expect(setup.runs.steps.some(runs("npm ci --no-audit --no-fund"))).toBe(true);
+  });
+
+  test("pull requests: the diff of the rendered output against the base commit's golden files is the job summary, failing tests or not", () => {
+    const job = pr.jobs.test;
+    const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with?.["fetch-depth"]).toBe(0);
+    const summary = stepIndex(job, (s) => (s.run ?? "").includes("scripts/golden-diff.ts"));
+    expect(summary).toBeGreaterThan(stepIndex(job, (s) => s.uses === "./.github/actions/setup"));
+    expect(job.steps[summary]).toMatchObject({
+      if: "${{ !cancelled() }}",
+      env: { BASE_SHA: "${{ github.event.pull_request.base.sha }}" },
+      run: 'npx tsx scripts/golden-diff.ts --base "$BASE_SHA" >> "$GITHUB_STEP_SUMMARY"',
+    });
+    for (const step of [job.steps[stepIndex(job, runs("npm run synth"))], job.steps[stepIndex(job, (s) => s.uses?.startsWith("actions/upload-artifact@") ?? false)]]) {
+      expect(step.if).toBe("${{ !cancelled() }}");
+    }
+  });
+
+  test("the summary command renders Markdown against a commit", async () => {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), ["scripts/golden-diff.ts", "--base", "HEAD"], { cwd: PROJECT_DIR, timeout: 60_000 }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
+    );
+    expect(stdout).toMatch(/^## Rendered output\n\n`npm run synth` of the committed stack files with this code, against tests\/golden at `HEAD`\./);
   });
 
   test("pull requests: pulumi preview of every stack of the generated matrix, commented on the PR", () => {

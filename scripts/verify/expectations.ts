@@ -91,7 +91,7 @@ export function expectationsFrom(outputs: { source: string; outputs: OutputsForV
   }
   const tenants = [...byKey.values()].sort((a, b) => a.cluster.localeCompare(b.cluster) || a.id.localeCompare(b.id));
   if (tenants.length === 0) {
-    throw new OutputsError(`${centrals[0].source}: tenants is empty and no edge stack outputs name any: set central.tenants in the central stack file, or pass the edge stacks' outputs`);
+    throw new OutputsError(`${centrals[0].source}: tenants is empty and no edge stack outputs name any: no edge stack file names this central stack in edge.centralStack (central expects their tenants), or pass the edge stacks' outputs`);
   }
   return {
     centralCluster: central.cluster,
