@@ -52,7 +52,7 @@ export type BinaryName = (typeof TOOLS)[ToolName]["binaries"][number];
 /** `MULTICLUSTER_TOOLS_CACHE`, else `$XDG_CACHE_HOME/multicluster-metrics/tools`, else `~/.cache/...`. */
 export function toolsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.MULTICLUSTER_TOOLS_CACHE) return path.resolve(env.MULTICLUSTER_TOOLS_CACHE);
-  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  const cacheHome = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache");
   return path.join(cacheHome, "multicluster-metrics", "tools");
 }
 

@@ -7,6 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { toolsCacheDir } from "../platform/tools";
 import { githubOutputs, stackMatrix } from "../scripts/stack-matrix";
 import { PROJECT_DIR, scratchDir } from "./support";
 
@@ -43,6 +44,7 @@ function load<T>(file: string): T {
 const pr = load<Workflow>(".github/workflows/pr.yml");
 const deploy = load<Workflow>(".github/workflows/deploy.yml");
 const setup = load<{ runs: { using: string; steps: Step[] } }>(".github/actions/setup/action.yml");
+const goTools = load<{ runs: { using: string; steps: Step[] } }>(".github/actions/go-tools/action.yml");
 
 const needs = (job: Job) => [job.needs ?? []].flat();
 const stepIndex = (job: Job, match: (s: Step) => boolean) => job.steps.findIndex(match);
@@ -98,6 +100,17 @@ describe("stack matrix", () => {
 });
 
 describe("workflows", () => {
+  test("the Go tools action builds with `npm run tools` and caches what it builds, keyed by the pins", () => {
+    const steps = goTools.runs.steps;
+    const cache = steps.find((s) => s.uses?.startsWith("actions/cache@"));
+    expect(cache?.with?.path).toBe(toolsCacheDir({ HOME: "~" }));
+    expect(String(cache?.with?.key)).toContain("hashFiles('tools/*/go.mod', 'tools/*/go.sum'");
+    expect(steps.findIndex(runs("npm run tools"))).toBeGreaterThan(steps.indexOf(cache!));
+    for (const job of [pr.jobs.test, deploy.jobs.test]) {
+      expect(stepIndex(job, (s) => s.uses === "./.github/actions/go-tools")).toBeLessThan(stepIndex(job, runs("npm test")));
+    }
+  });
+
   const matrixStep = (job: Job) => job.steps.find((s) => s.id === "matrix");
 
   test.each([
@@ -109,10 +122,10 @@ describe("workflows", () => {
     for (const key of keys) expect(job.outputs?.[key]).toBe(`\${{ steps.matrix.outputs.${key} }}`);
   });
 
-  test("pull requests: Prometheus is installed before npm test; npm ci, npm test and npm run synth run; out/synth is uploaded", () => {
+  test("pull requests: the Go tools are built before npm test; npm ci, npm test and npm run synth run; out/synth is uploaded", () => {
     const job = pr.jobs.test;
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
-    const install = stepIndex(job, (s) => /apt-get install .*prometheus prometheus-alertmanager/.test(s.run ?? ""));
+    const install = stepIndex(job, (s) => s.uses === "./.github/actions/go-tools");
     const setupStep = stepIndex(job, (s) => s.uses === "./.github/actions/setup");
     const test = stepIndex(job, runs("npm test"));
     const synth = stepIndex(job, runs("npm run synth"));
