@@ -102,11 +102,10 @@ export class CentralThanos extends pulumi.ComponentResource {
       { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
       { parent: this, dependsOn: [thanos] },
     );
-    // The address the cloud (or MetalLB) assigned, read back once the Service exists.
-    const assigned = k8s.core.v1.Service.get(`${name}-receive-lb-status`, pulumi.interpolate`${receiveService.metadata.namespace}/${receiveService.metadata.name}`, {
-      parent: this,
-    });
-    this.receiveAddress = assigned.status.loadBalancer.ingress.apply((ingress) => {
+    // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
+    // ingress, so the declared Service carries the assigned address. (A Service.get would run
+    // during the first preview, before the Service exists, and fail it.)
+    this.receiveAddress = receiveService.status.loadBalancer.ingress.apply((ingress) => {
       const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
       if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
       return address;

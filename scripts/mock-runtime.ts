@@ -38,7 +38,7 @@ export interface MockStackOptions {
   secretKeys?: string[];
   /** Outputs of other stacks by name, for `StackReference`s. */
   stackOutputs?: Record<string, Record<string, unknown>>;
-  /** Address the mocked cloud assigns to every LoadBalancer Service the program reads. */
+  /** Address the mocked cloud assigns to every LoadBalancer Service the program creates. */
   loadBalancerAddress?: string;
   /** The program: what it returns becomes the stack outputs. */
   program: () => Promise<Record<string, unknown>>;
@@ -79,11 +79,8 @@ function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
         }
         return { id: name, state: { name, outputs, secretOutputNames: [] } };
       }
-      if (args.type === "kubernetes:core/v1:Service" && args.id) {
-        // Service.get of the receive LoadBalancer: the mocked cloud has assigned an address.
-        const [namespace, name] = args.id.includes("/") ? args.id.split("/") : ["default", args.id];
-        state.metadata = { name, namespace };
-        state.spec = { type: "LoadBalancer" };
+      if (args.type === "kubernetes:core/v1:Service" && !args.id && (args.inputs.spec as { type?: string } | undefined)?.type === "LoadBalancer") {
+        // The provider finishes creating a LoadBalancer Service once the cloud has assigned an address.
         state.status = { loadBalancer: { ingress: opts.loadBalancerAddress ? [{ ip: opts.loadBalancerAddress }] : [] } };
       }
       if (args.type === "random:index/randomPassword:RandomPassword") {

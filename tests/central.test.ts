@@ -169,9 +169,10 @@ describe("Helm releases", () => {
 });
 
 describe("outputs", () => {
-  test("the receive address and URL come from the LoadBalancer Service's status", () => {
-    const read = central.result.resources.filter((r) => r.read);
-    expect(read.map((r) => r.type)).toEqual(["kubernetes:core/v1:Service"]);
+  test("the receive address and URL come from the declared LoadBalancer Service's status, without a read", () => {
+    // A read (Service.get) runs during preview once its id is known, and would fail the first
+    // preview of a fresh stack, before the Service exists.
+    expect(central.result.resources.filter((r) => r.read)).toEqual([]);
     const outputs = centralOutputsSchema.parse(central.result.outputs);
     // The committed stack file sets no fixed IP: this address exists only in the mocked Service status.
     expect(outputs.receiveAddress).toBe("203.0.113.10");
