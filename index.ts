@@ -47,6 +47,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     grafanaUrl: central.grafanaUrl,
     bucketNames: buckets.bucketNames,
     tenants: settings.tenants,
+    retention: settings.retention,
     bucketCredentials: buckets.credentials,
     grafanaAdminPassword: central.grafanaAdminPassword,
   };

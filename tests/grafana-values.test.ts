@@ -30,6 +30,11 @@ describe("datasources", () => {
     }
   });
 
+  test("Thanos is asked to choose the resolution of every query, so dashboards reach past the raw retention", () => {
+    const [thanos] = values().datasources[GRAFANA_DATASOURCES_FILE].datasources;
+    expect(thanos.jsonData).toMatchObject({ prometheusType: "Thanos", customQueryParameters: "max_source_resolution=auto" });
+  });
+
   test("the Query Frontend URL follows the central namespace", () => {
     const [thanos] = values((c) => (c.namespace = "observability")).datasources[GRAFANA_DATASOURCES_FILE].datasources;
     expect(thanos.url).toBe("http://thanos-query-frontend.observability.svc.cluster.local:9090");

@@ -131,6 +131,13 @@ describe("query path", () => {
     expect(query.endpoints).toEqual({ autogen: { enabled: true }, static: ["dnssrv+_grpc._tcp.kps-thanos-discovery.monitoring.svc.cluster.local"] });
   });
 
+  test("history past the raw retention answers: Query picks a downsampled resolution, the Query Frontend falls back to coarser data", () => {
+    const { query, queryFrontend } = values();
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0: query.extraArgs is --log.level=info).
+    expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling"]);
+    expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled=true"]);
+  });
+
   test("Query Frontend runs with a results cache", () => {
     const { queryFrontend } = values();
     expect(queryFrontend.enabled).toBe(true);

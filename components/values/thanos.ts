@@ -65,8 +65,9 @@ export type ThanosValues = {
     service: { httpPort: number };
     replicaLabels: string[];
     endpoints: { autogen: { enabled: true }; static: string[] };
+    extraArgs: string[];
   };
-  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string };
+  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string; extraArgs: string[] };
   storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
   compactor: ServiceMonitorToggle & {
     enabled: true;
@@ -114,6 +115,14 @@ const CHART_RULE_FILE = "example-alerts.yaml";
 export function escapeForHelmTpl(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
 }
+
+/**
+ * The chart's default `extraArgs` (thanos chart 0.38.0 values.yaml). Helm replaces a list
+ * rather than merging it, so a component whose `extraArgs` we set repeats them.
+ */
+export const CHART_DEFAULT_ARGS = {
+  query: ["--log.level=info"],
+} as const;
 
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
@@ -176,9 +185,24 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       replicaLabels: [REPLICA_LABELS.prometheus, REPLICA_LABELS.receive, REPLICA_LABELS.ruler],
       // autogen covers Receive, Store Gateway and Ruler; the Prometheus sidecars come from kube-prometheus-stack.
       endpoints: { autogen: { enabled: true }, static: [endpoints.sidecars] },
+      // A range query without max_source_resolution reads raw blocks only unless Query picks the
+      // resolution itself (step/5), and raw data is gone after retention.raw. The list replaces
+      // the chart's default list, so that is repeated.
+      extraArgs: [...CHART_DEFAULT_ARGS.query, "--query.auto-downsampling"],
       ...monitored,
     },
-    queryFrontend: { enabled: true, replicaCount: 2, service: { port: QUERY_FRONTEND_PORT }, cacheConfig: RESULTS_CACHE, ...monitored },
+    queryFrontend: {
+      enabled: true,
+      replicaCount: 2,
+      service: { port: QUERY_FRONTEND_PORT },
+      cacheConfig: RESULTS_CACHE,
+      // A range request with max_source_resolution=auto (what Grafana sends, see thanosDatasource)
+      // that comes back empty or partial is asked again at 5m, then 1h, so history older than the
+      // 5m retention answers too. Thanos v0.42.4 defaults this to true; set so a default change
+      // cannot turn it off silently.
+      extraArgs: ["--query-range.request-downsampled=true"],
+      ...monitored,
+    },
     storegateway: { enabled: true, replicaCount: 2, ...monitored },
     compactor: {
       enabled: true,
