@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -109,6 +110,20 @@ describe("Helm releases", () => {
     expect(receive.tenancyHeader).toBe("THANOS-TENANT");
     expect(receive.tsdb.retention).toBe("1d");
     expect(compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
+  });
+
+  test("one set of Thanos alerts: the thanos chart renders no PrometheusRule of its own", () => {
+    const thanos = release("thanos");
+    // Its default (global.thanosRules.enabled: true) would repeat the alerts the central
+    // Prometheus evaluates from kube-prometheus-stack's values, which it selects anyway.
+    expect(thanos.global.thanosRules).toEqual({ enabled: false });
+    const alerts = [
+      ...Object.values(release("kube-prometheus-stack").additionalPrometheusRulesMap as Record<string, { groups: { rules: { alert?: string }[] }[] }>).flatMap((f) => f.groups),
+      // The Ruler's file as Helm's tpl renders it (escapeForHelmTpl undone).
+      ...(YAML.parse(thanos.ruler.rules["example-alerts.yaml"].replace(/\{\{"(\{\{|\}\})"\}\}/g, "$1")).groups as { rules: { alert?: string }[] }[]),
+    ].flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => a !== undefined));
+    expect(alerts.filter((a) => a === "ThanosCompactHalted")).toEqual(["ThanosCompactHalted"]);
+    expect(alerts.length).toBe(new Set(alerts).size);
   });
 
   test("the Prometheus sidecar uploads with the objstore Secret", () => {

@@ -1,4 +1,6 @@
 /** The thanos chart values, from validated config, without the Pulumi engine. */
+import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../components/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
@@ -8,6 +10,8 @@ import { escapeForHelmTpl, thanosValues } from "../components/values/thanos";
 import { centralSettings } from "./support-central";
 
 const RELEASE = "cluster-01-central-thanos";
+/** The chart's own defaults (../shared/reference, read here, never copied). */
+const CHART_DEFAULTS = path.resolve(__dirname, "..", "..", "shared", "reference", "charts", "thanos-community-thanos-0.38.0.values.yaml");
 const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules });
 
 /** The `{{ ... }}` actions Go's template lexer finds: a quoted string inside an action may hold "}}". */
@@ -156,8 +160,18 @@ describe("storage", () => {
     expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
-  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas'", () => {
-    expect(values().compactor.extraArgs).toEqual(["--deduplication.replica-label=receive_replica"]);
+  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas', and keeps the chart's flags", () => {
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0 compactor.extraArgs), so its flags are repeated.
+    expect(values().compactor.extraArgs).toEqual(["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m", "--deduplication.replica-label=receive_replica"]);
+  });
+
+  (fs.existsSync(CHART_DEFAULTS) ? test : test.skip)("every extraArgs list we set starts with the chart's default list for that component", () => {
+    const chartDefaults = YAML.parse(fs.readFileSync(CHART_DEFAULTS, "utf8"));
+    const v = values();
+    expect(v.query.extraArgs.slice(0, chartDefaults.query.extraArgs.length)).toEqual(chartDefaults.query.extraArgs);
+    expect(v.compactor.extraArgs.slice(0, chartDefaults.compactor.extraArgs.length)).toEqual(chartDefaults.compactor.extraArgs);
+    // These two default to an empty list.
+    expect([chartDefaults.queryFrontend.extraArgs, chartDefaults.receive.extraArgs]).toEqual([[], []]);
   });
 
   test("the compactor keeps raw 7d, 5m 30d, 1h 180d, following config", () => {

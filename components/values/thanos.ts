@@ -42,6 +42,7 @@ export type ThanosValues = {
   global: {
     image: { registry: string; repository: string; tag: string };
     objstore: { createSecret: false; secretName: string; secretKey: string };
+    thanosRules: { enabled: false };
   };
   receive: ServiceMonitorToggle & {
     enabled: true;
@@ -122,6 +123,7 @@ export function escapeForHelmTpl(text: string): string {
  */
 export const CHART_DEFAULT_ARGS = {
   query: ["--log.level=info"],
+  compactor: ["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m"],
 } as const;
 
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
@@ -137,6 +139,10 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
     global: {
       image: { ...THANOS_IMAGE },
       objstore: { createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY },
+      // The chart's own PrometheusRule (templates/prometheusrule/rule.yaml, on by default) would
+      // repeat the Thanos alerts of centralPrometheusRulesMap: the central Prometheus selects
+      // every PrometheusRule, so each would reach the webhooks twice.
+      thanosRules: { enabled: false },
     },
     receive: {
       enabled: true,
@@ -213,7 +219,7 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       // hold identical samples, so offline one-to-one deduplication (which turns on vertical
       // compaction) stores the data once and keeps the overlaps a receiver restart leaves from
       // halting compaction. The Prometheus replicas' blocks differ and stay deduplicated at query time.
-      extraArgs: [`--deduplication.replica-label=${REPLICA_LABELS.receive}`],
+      extraArgs: [...CHART_DEFAULT_ARGS.compactor, `--deduplication.replica-label=${REPLICA_LABELS.receive}`],
       vpa: { enabled: false },
       ...monitored,
     },
