@@ -180,8 +180,14 @@ describe("storage", () => {
     expect(compactor.retention).toEqual({ resolutionRaw: "14d", resolution5m: "60d", resolution1h: "1y" });
   });
 
-  test("the store gateway is on", () => {
-    expect(values().storegateway.enabled).toBe(true);
+  test("both store gateway replicas serve every block, behind a headless Service Query resolves to each pod", () => {
+    const { storegateway, query } = values();
+    expect(storegateway.enabled).toBe(true);
+    // Sharded mode is what makes the chart's Service headless; one hash shard means no partitioning.
+    expect(storegateway.sharded).toEqual({ enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] });
+    expect(storegateway.replicaCount).toBe(2);
+    // The chart's autogen endpoint is dnssrv+ on that Service.
+    expect(query.endpoints.autogen).toEqual({ enabled: true });
   });
 });
 

@@ -69,7 +69,11 @@ export type ThanosValues = {
     extraArgs: string[];
   };
   queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string; extraArgs: string[] };
-  storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
+  storegateway: ServiceMonitorToggle & {
+    enabled: true;
+    replicaCount: number;
+    sharded: { enabled: true; hashPartitioning: { shards: 1 }; timePartitioning: [] };
+  };
   compactor: ServiceMonitorToggle & {
     enabled: true;
     retention: { resolutionRaw: string; resolution5m: string; resolution1h: string };
@@ -209,7 +213,16 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       extraArgs: ["--query-range.request-downsampled=true"],
       ...monitored,
     },
-    storegateway: { enabled: true, replicaCount: 2, ...monitored },
+    storegateway: {
+      enabled: true,
+      replicaCount: 2,
+      // Query finds the store gateways by DNS SRV on their Service, which the chart makes headless
+      // only in sharded mode (templates/storegateway/service.yaml); a ClusterIP Service answers
+      // with one address, so Query would hold one connection to one of the two replicas. One
+      // shard of two replicas keeps both serving every block and makes the Service headless.
+      sharded: { enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] },
+      ...monitored,
+    },
     compactor: {
       enabled: true,
       // Downsampling stays on (the chart passes no --downsampling.disable); the schema makes
