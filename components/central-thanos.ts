@@ -19,7 +19,7 @@ import {
 } from "./values/central-endpoints";
 import { centralPrometheusValues } from "./values/central-prometheus";
 import { grafanaValues } from "./values/grafana";
-import { thanosValues } from "./values/thanos";
+import { objstoreChecksum, thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
@@ -62,12 +62,16 @@ export class CentralThanos extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Pods that read the objstore config at start roll when it changes: their values carry its
+    // hash (not secret: it reveals nothing of the keys), so the values stay readable.
+    const checksum = pulumi.unsecret(pulumi.output(args.objstoreConfig).apply(objstoreChecksum));
+
     // Alertmanager needs its routing Secret when it starts, so the release waits for it.
     const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
 
     const kps = helmRelease(
       `${name}-kps`,
-      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: centralPrometheusValues({ cluster: args.cluster, settings }) },
+      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: checksum.apply((objstoreChecksum) => centralPrometheusValues({ cluster: args.cluster, settings, objstoreChecksum })) },
       { parent: this, dependsOn: [objstore, alerting] },
     );
 
@@ -93,7 +97,13 @@ export class CentralThanos extends pulumi.ComponentResource {
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
       thanosRelease,
-      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings })) }) },
+      {
+        chart: CHARTS.thanos,
+        namespace: ns,
+        values: checksum.apply((objstoreChecksum) =>
+          thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings })), objstoreChecksum }),
+        ),
+      },
       { parent: this, dependsOn: [objstore, kps] },
     );
 

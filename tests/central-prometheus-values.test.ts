@@ -4,7 +4,8 @@ import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KE
 import { centralPrometheusValues } from "../components/values/central-prometheus";
 import { centralSettings } from "./support-central";
 
-const values = (patch?: (raw: any) => void) => centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch) });
+const CHECKSUM = "0123456789abcdef".repeat(4);
+const values = (patch?: (raw: any) => void) => centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch), objstoreChecksum: CHECKSUM });
 
 describe("Prometheus", () => {
   test("a full Prometheus, not an agent, with 2 replicas labelled for deduplication", () => {
@@ -13,6 +14,10 @@ describe("Prometheus", () => {
     expect(prometheus.prometheusSpec.replicas).toBe(2);
     expect(prometheus.prometheusSpec.replicaExternalLabelName).toBe("prometheus_replica");
     expect(prometheus.prometheusSpec.externalLabels).toEqual({ cluster: "cluster-01" });
+  });
+
+  test("the Prometheus pods carry the objstore config's checksum: the sidecar reads it once, from an env var", () => {
+    expect(values().prometheus.prometheusSpec.podMetadata).toEqual({ annotations: { "checksum/thanos-objstore": CHECKSUM } });
   });
 
   test("the Thanos sidecar uploads with the objstore Secret, at the Thanos version of the chart", () => {

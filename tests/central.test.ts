@@ -3,6 +3,7 @@
  * file, run under mocks by the offline synth, asserting on what the mocks recorded and on the
  * files the synth writes.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -124,6 +125,32 @@ describe("Helm releases", () => {
     ].flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => a !== undefined));
     expect(alerts.filter((a) => a === "ThanosCompactHalted")).toEqual(["ThanosCompactHalted"]);
     expect(alerts.length).toBe(new Set(alerts).size);
+  });
+
+  test("rotating the MinIO keys rolls every pod that reads the objstore config: its checksum, not the config, is in their values", async () => {
+    const objstore = (stack: SynthesizedStack) => {
+      const secret = redactSecrets(stack.result.resources.find((r) => r.name === "cluster-01-central-objstore")!.inputs) as Record<string, any>;
+      return secret.stringData[THANOS_OBJSTORE_KEY] as string;
+    };
+    const annotations = (stack: SynthesizedStack) => {
+      const values = (chart: string) => stack.result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart)!.inputs.values as Record<string, any>;
+      return [values("thanos").global.podAnnotations, values("kube-prometheus-stack").prometheus.prometheusSpec.podMetadata.annotations];
+    };
+    const config = objstore(central);
+    const checksum = crypto.createHash("sha256").update(config).digest("hex");
+    expect(annotations(central)).toEqual([{ "checksum/thanos-objstore": checksum }, { "checksum/thanos-objstore": checksum }]);
+    // Neither release's values are a secret, nor hold the secret key.
+    const secretKey = YAML.parse(config).config.secret_key;
+    expect(secretKey).toBe(mockSecretValue("cluster-01-buckets-thanos-secret-key"));
+    for (const chart of ["thanos", "kube-prometheus-stack"]) expect(JSON.stringify(release(chart))).not.toContain(secretKey);
+
+    // Another objstore config (here: another endpoint; in real life: new keys) is another checksum.
+    const moved = committedStackConfig("cluster-01") as Record<string, any>;
+    moved["multicluster:central"].minio.endpoint = "minio-2.minio.svc.cluster.local:9000";
+    const other = (await synthStacks({ "cluster-01": moved })).byStack["cluster-01"];
+    const otherChecksum = crypto.createHash("sha256").update(objstore(other)).digest("hex");
+    expect(otherChecksum).not.toBe(checksum);
+    expect(annotations(other)).toEqual([{ "checksum/thanos-objstore": otherChecksum }, { "checksum/thanos-objstore": otherChecksum }]);
   });
 
   test("the Prometheus sidecar uploads with the objstore Secret", () => {

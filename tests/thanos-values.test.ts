@@ -6,13 +6,14 @@ import { THANOS_IMAGE } from "../components/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { receiveRemoteWriteUrl } from "../components/values/central-endpoints";
 import { ruleFileYaml, rulerRuleGroups } from "../components/rules";
-import { escapeForHelmTpl, thanosValues } from "../components/values/thanos";
+import { escapeForHelmTpl, objstoreChecksum, thanosValues } from "../components/values/thanos";
 import { centralSettings } from "./support-central";
 
 const RELEASE = "cluster-01-central-thanos";
 /** The chart's own defaults (../shared/reference, read here, never copied). */
 const CHART_DEFAULTS = path.resolve(__dirname, "..", "..", "shared", "reference", "charts", "thanos-community-thanos-0.38.0.values.yaml");
-const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules });
+const CHECKSUM = "0123456789abcdef".repeat(4);
+const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules, objstoreChecksum: CHECKSUM });
 
 /** The `{{ ... }}` actions Go's template lexer finds: a quoted string inside an action may hold "}}". */
 function templateActions(text: string): string[] {
@@ -153,6 +154,13 @@ describe("storage", () => {
   test("every component reads the objstore Secret the chart does not create", () => {
     const { global } = values();
     expect(global.objstore).toEqual({ createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY });
+  });
+
+  test("every Thanos pod carries the objstore config's checksum, so a new config rolls them", () => {
+    // global.podAnnotations is the only pod-annotation key of the chart; it reaches every component's pods.
+    expect(values().global.podAnnotations).toEqual({ "checksum/thanos-objstore": CHECKSUM });
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).toMatch(/^[0-9a-f]{64}$/);
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).not.toBe(objstoreChecksum("type: S3\nconfig:\n  secret_key: b\n"));
   });
 
   test("the official image at a pinned tag", () => {

@@ -9,13 +9,15 @@ import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { centralPrometheusRulesMap } from "../rules";
 import { prometheusStorage, StorageSpec } from "../prometheus-storage";
-import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import { KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
 export interface CentralPrometheusValuesOptions {
   /** Cluster name: the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
+  /** sha256 of the objstore config (`objstoreChecksum`), never the config itself. */
+  objstoreChecksum: string;
 }
 
 export type CentralPrometheusValues = {
@@ -34,6 +36,7 @@ export type CentralPrometheusValues = {
       podMonitorSelectorNilUsesHelmValues: false;
       ruleSelectorNilUsesHelmValues: false;
       storageSpec: StorageSpec;
+      podMetadata: { annotations: Record<typeof OBJSTORE_CHECKSUM_ANNOTATION, string> };
       thanos: { image: string; objectStorageConfig: { existingSecret: { name: string; key: string } } };
     };
   };
@@ -47,7 +50,7 @@ export type CentralPrometheusValues = {
   };
 };
 
-export function centralPrometheusValues({ cluster, settings }: CentralPrometheusValuesOptions): CentralPrometheusValues {
+export function centralPrometheusValues({ cluster, settings, objstoreChecksum }: CentralPrometheusValuesOptions): CentralPrometheusValues {
   const { prometheus, alertmanager, grafana } = settings;
   const [dashboardLabel, dashboardLabelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
   return {
@@ -70,6 +73,9 @@ export function centralPrometheusValues({ cluster, settings }: CentralPrometheus
         podMonitorSelectorNilUsesHelmValues: false,
         ruleSelectorNilUsesHelmValues: false,
         storageSpec: prometheusStorage(prometheus),
+        // The operator hands the sidecar the objstore config as an env var from the Secret, read
+        // once at start: a changed config (rotated MinIO keys) must roll the Prometheus pods.
+        podMetadata: { annotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum } },
         thanos: {
           image: `${THANOS_IMAGE.registry}/${THANOS_IMAGE.repository}:${THANOS_IMAGE.tag}`,
           objectStorageConfig: { existingSecret: { name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY } },

@@ -4,9 +4,10 @@
  * Frontend, Store Gateway, Compactor and Ruler. Only references to Secrets appear here; the
  * objstore config itself lives in the THANOS_OBJSTORE_SECRET Secret.
  */
+import * as crypto from "crypto";
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
-import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import {
   centralEndpoints,
   QUERY_FRONTEND_PORT,
@@ -24,6 +25,8 @@ export interface ThanosValuesOptions {
   settings: CentralSettings;
   /** The Ruler's alerting rules: one Prometheus rule file (YAML). */
   rulerRules: string;
+  /** sha256 of the objstore config (`objstoreChecksum`), never the config itself. */
+  objstoreChecksum: string;
 }
 
 /** One entry of the receive hashring file. */
@@ -43,6 +46,7 @@ export type ThanosValues = {
     image: { registry: string; repository: string; tag: string };
     objstore: { createSecret: false; secretName: string; secretKey: string };
     thanosRules: { enabled: false };
+    podAnnotations: Record<typeof OBJSTORE_CHECKSUM_ANNOTATION, string>;
   };
   receive: ServiceMonitorToggle & {
     enabled: true;
@@ -117,6 +121,11 @@ const CHART_RULE_FILE = "example-alerts.yaml";
  * Go-template delimiters made literal for Helm's `tpl`: the chart renders every `ruler.rules`
  * file through `tpl`, which would otherwise try to expand `{{ $labels.x }}` in annotations.
  */
+/** What the pods' OBJSTORE_CHECKSUM_ANNOTATION carries: a sha256 of the objstore config, which reveals nothing of it. */
+export function objstoreChecksum(objstoreConfig: string): string {
+  return crypto.createHash("sha256").update(objstoreConfig).digest("hex");
+}
+
 export function escapeForHelmTpl(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
 }
@@ -133,7 +142,7 @@ export const CHART_DEFAULT_ARGS = {
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
 
-export function thanosValues({ release, settings, rulerRules }: ThanosValuesOptions): ThanosValues {
+export function thanosValues({ release, settings, rulerRules, objstoreChecksum }: ThanosValuesOptions): ThanosValues {
   const { receive, retention } = settings;
   const endpoints = centralEndpoints(settings.namespace);
   const monitored = { serviceMonitor: { enabled: true } };
@@ -147,6 +156,13 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       // repeat the Thanos alerts of centralPrometheusRulesMap: the central Prometheus selects
       // every PrometheusRule, so each would reach the webhooks twice.
       thanosRules: { enabled: false },
+      // The chart's own checksum/objstore-configuration annotation hashes global.objstore.config,
+      // its placeholder, not the Secret (templates/*/statefulset.yaml), and the Store Gateway and
+      // Ruler mount the Secret by subPath, which never sees an update. Thanos reads the file only
+      // at start anyway: this checksum of the real config rolls every Thanos pod when it changes.
+      // global.podAnnotations is the only pod-annotation key the chart has (its thanos.annotations
+      // helper also copies it onto other objects' metadata, which changes nothing there).
+      podAnnotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum },
     },
     receive: {
       enabled: true,
