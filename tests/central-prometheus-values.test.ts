@@ -46,6 +46,8 @@ test("Alertmanager runs 3 replicas on the routing config Secret another componen
   expect(alertmanagerSpec.replicas).toBe(3);
   expect(alertmanagerSpec.useExistingSecret).toBe(true);
   expect(alertmanagerSpec.additionalConfig).toEqual({ configSecret: ALERTMANAGER_CONFIG_SECRET });
+  // Not also through the chart's direct key: the template would render spec.configSecret twice.
+  expect(alertmanagerSpec).not.toHaveProperty("configSecret");
 });
 
 describe("Grafana (its own release: see grafana-values.test.ts)", () => {

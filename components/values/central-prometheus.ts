@@ -87,8 +87,10 @@ export function centralPrometheusValues({ cluster, settings, objstoreChecksum }:
         replicas: alertmanager.replicas,
         // The routing config is a Secret another component writes; the chart must not render its own.
         useExistingSecret: true,
-        // The chart's own `configSecret` key exists only as a commented example in its defaults;
-        // additionalConfig is its documented way to set an Alertmanager spec field directly.
+        // The chart's template reads a direct alertmanagerSpec.configSecret key
+        // (templates/alertmanager/alertmanager.yaml), but its values.yaml has it only as a comment,
+        // so check-chart-values, which knows keys from those defaults, reports it as unknown.
+        // additionalConfig renders the very same spec.configSecret field (compared with helm template).
         additionalConfig: { configSecret: ALERTMANAGER_CONFIG_SECRET },
       },
     },
