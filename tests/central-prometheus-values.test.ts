@@ -41,6 +41,13 @@ describe("Prometheus", () => {
   });
 });
 
+test("control-plane scrapes (and their Down alerts) are off unless configured", () => {
+  const off = values();
+  expect([off.kubeControllerManager, off.kubeScheduler, off.kubeEtcd, off.kubeProxy]).toEqual([{ enabled: false }, { enabled: false }, { enabled: false }, { enabled: false }]);
+  const on = values((c) => (c.controlPlane = { controllerManager: true, etcd: true }));
+  expect([on.kubeControllerManager, on.kubeScheduler, on.kubeEtcd, on.kubeProxy]).toEqual([{ enabled: true }, { enabled: false }, { enabled: true }, { enabled: false }]);
+});
+
 test("Alertmanager runs 3 replicas on the routing config Secret another component writes", () => {
   const { alertmanagerSpec } = values().alertmanager;
   expect(alertmanagerSpec.replicas).toBe(3);

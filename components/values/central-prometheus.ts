@@ -22,6 +22,10 @@ export interface CentralPrometheusValuesOptions {
 
 export type CentralPrometheusValues = {
   fullnameOverride: string;
+  kubeControllerManager: { enabled: boolean };
+  kubeScheduler: { enabled: boolean };
+  kubeEtcd: { enabled: boolean };
+  kubeProxy: { enabled: boolean };
   additionalPrometheusRulesMap: ReturnType<typeof centralPrometheusRulesMap>;
   prometheus: {
     agentMode: false;
@@ -51,10 +55,16 @@ export type CentralPrometheusValues = {
 };
 
 export function centralPrometheusValues({ cluster, settings, objstoreChecksum }: CentralPrometheusValuesOptions): CentralPrometheusValues {
-  const { prometheus, alertmanager, grafana } = settings;
+  const { prometheus, alertmanager, grafana, controlPlane } = settings;
   const [dashboardLabel, dashboardLabelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
   return {
     fullnameOverride: KPS_FULLNAME,
+    // The chart scrapes these by default; its Down alerts for them (critical) render only while
+    // the component is enabled (templates/prometheus/rules-1.14/kubernetes-system-*.yaml, etcd.yaml).
+    kubeControllerManager: { enabled: controlPlane.controllerManager },
+    kubeScheduler: { enabled: controlPlane.scheduler },
+    kubeEtcd: { enabled: controlPlane.etcd },
+    kubeProxy: { enabled: controlPlane.kubeProxy },
     // The Thanos components' health, evaluated where they are scraped (components/rules.ts).
     additionalPrometheusRulesMap: centralPrometheusRulesMap({ cluster, central: settings }),
     prometheus: {
