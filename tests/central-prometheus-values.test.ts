@@ -1,6 +1,6 @@
 /** The central kube-prometheus-stack values, from validated config, without the Pulumi engine. */
 import { THANOS_IMAGE } from "../components/charts";
-import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
+import { ALERTMANAGER_CONFIG_SECRET, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralPrometheusValues } from "../components/values/central-prometheus";
 import { centralSettings } from "./support-central";
 
@@ -66,15 +66,10 @@ describe("Grafana (its own release: see grafana-values.test.ts)", () => {
     expect(JSON.stringify(grafana)).not.toMatch(/datasource|admin/i);
   });
 
-  test("its default dashboards still ship as ConfigMaps carrying the label Grafana's dashboard sidecar watches", () => {
-    const { grafana } = values();
-    const [label, labelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
-    expect(grafana.forceDeployDashboards).toBe(true);
-    expect(grafana.sidecar.dashboards).toEqual({ label, labelValue });
-  });
-
-  test("without Grafana, no dashboard ConfigMaps either", () => {
-    const { grafana } = values((c) => (c.grafana = { enabled: false }));
-    expect(grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
+  test("ships none of its default dashboards, which would show the central cluster alone", () => {
+    // With Grafana on or off: every default dashboard template needs grafana.enabled or forceDeployDashboards.
+    for (const { grafana } of [values(), values((c) => (c.grafana = { enabled: false }))]) {
+      expect(grafana).toEqual({ enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false });
+    }
   });
 });

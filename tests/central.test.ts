@@ -169,8 +169,8 @@ describe("Helm releases", () => {
       namespace: "monitoring",
       atomic: true,
     });
-    // kube-prometheus-stack installs no Grafana of its own, only its dashboards for this one.
-    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: true, sidecar: { dashboards: { label: "grafana_dashboard", labelValue: "1" } } });
+    // kube-prometheus-stack installs no Grafana of its own, nor its dashboards (cluster-01-only) for this one.
+    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false });
     expect(release("grafana").sidecar.dashboards).toMatchObject({ label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0], searchNamespace: "ALL" });
   });
 

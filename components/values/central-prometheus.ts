@@ -9,7 +9,7 @@ import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { centralPrometheusRulesMap } from "../rules";
 import { prometheusStorage, StorageSpec } from "../prometheus-storage";
-import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { ALERTMANAGER_CONFIG_SECRET, OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import { KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
 export interface CentralPrometheusValuesOptions {
@@ -47,16 +47,11 @@ export type CentralPrometheusValues = {
   alertmanager: {
     alertmanagerSpec: { replicas: number; useExistingSecret: true; additionalConfig: { configSecret: string } };
   };
-  grafana: {
-    enabled: false;
-    forceDeployDashboards: boolean;
-    sidecar: { dashboards: { label: string; labelValue: string } };
-  };
+  grafana: { enabled: false; forceDeployDashboards: false; defaultDashboardsEnabled: false };
 };
 
 export function centralPrometheusValues({ cluster, settings, objstoreChecksum }: CentralPrometheusValuesOptions): CentralPrometheusValues {
-  const { prometheus, alertmanager, grafana, controlPlane } = settings;
-  const [dashboardLabel, dashboardLabelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
+  const { prometheus, alertmanager, controlPlane } = settings;
   return {
     fullnameOverride: KPS_FULLNAME,
     // The chart scrapes these by default; its Down alerts for them (critical) render only while
@@ -104,13 +99,13 @@ export function centralPrometheusValues({ cluster, settings, objstoreChecksum }:
         additionalConfig: { configSecret: ALERTMANAGER_CONFIG_SECRET },
       },
     },
-    // Grafana is its own release (grafanaValues). This chart still renders its default
-    // dashboards as ConfigMaps carrying the label that Grafana's dashboard sidecar watches;
-    // no datasource ConfigMap: Grafana provisions Thanos as its default itself.
-    grafana: {
-      enabled: false,
-      forceDeployDashboards: grafana.enabled,
-      sidecar: { dashboards: { label: dashboardLabel, labelValue: dashboardLabelValue } },
-    },
+    // Grafana is its own release (grafanaValues), with the platform's own fleet-wide dashboards
+    // (components/dashboards.ts). The chart's default dashboards are not shipped: they hide their
+    // cluster variable unless grafana.sidecar.dashboards.multicluster.global.enabled, and read
+    // recording rules (kube-prometheus-stack's defaultRules) that only the central Prometheus
+    // evaluates, on cluster-01's data, so they would show cluster-01 alone. Every one of them
+    // renders only with grafana.enabled or grafana.forceDeployDashboards
+    // (templates/grafana/dashboards-1.14/*.yaml). No datasource ConfigMap either.
+    grafana: { enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false },
   };
 }
