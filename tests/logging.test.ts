@@ -135,6 +135,14 @@ describe("values builders", () => {
     expect(outputs.map((o) => o.Logstash_Prefix)).toEqual([LOG_INDEX_PREFIXES.containers, LOG_INDEX_PREFIXES.node]);
   });
 
+  test("Fluent Bit keeps a JSON line's raw log field, the one Grafana shows, when it merges the line's fields", () => {
+    const filters = fluentBitValues(logging).config.filters;
+    const [kubernetes] = filters.split(/\n\s*\n/).map((block) => Object.fromEntries(block.trim().split("\n").slice(1).map((line) => line.trim().split(/\s+/, 2))));
+    // The chart's default is Merge_Log On with Keep_Log Off, which drops `log` from JSON lines.
+    expect(kubernetes).toEqual({ Name: "kubernetes", Match: "kube.*", Merge_Log: "On", Keep_Log: "On", "K8S-Logging.Parser": "On", "K8S-Logging.Exclude": "On" });
+    expect(opensearchGrafanaDatasource(logging, "p").jsonData.logMessageField).toBe("log");
+  });
+
   test("the ISM policy deletes log indices retentionDays after creation and only matches log indices", () => {
     const { policy } = ismPolicy(logging);
     const hot = policy.states.find((s) => s.name === policy.default_state)!;

@@ -146,9 +146,30 @@ function opensearchOutput(logging: LoggingSettings, match: string, prefix: strin
 }
 
 /**
+ * The Kubernetes metadata filter for container logs. The chart's default (fluent-bit 0.58.1
+ * values.yaml `config.filters`) has `Merge_Log On` with `Keep_Log Off`: a JSON log line is
+ * lifted into the record's fields and its `log` field dropped, and `log` is the message
+ * field Grafana's OpenSearch datasource shows (LOG_MESSAGE_FIELD), so JSON lines looked empty.
+ * `Keep_Log On` keeps both.
+ */
+export const KUBERNETES_FILTER = [
+  "[FILTER]",
+  "    Name kubernetes",
+  "    Match kube.*",
+  "    Merge_Log On",
+  "    Keep_Log On",
+  "    K8S-Logging.Parser On",
+  "    K8S-Logging.Exclude On",
+  "",
+].join("\n");
+
+/** The record field holding the raw log line (Fluent Bit's tail input), which Grafana shows. */
+export const LOG_MESSAGE_FIELD = "log";
+
+/**
  * Values of the fluent-bit chart: the chart's default inputs (container logs tagged
- * `kube.*`, the kubelet journal tagged `host.*`) and Kubernetes filter, shipped to
- * OpenSearch with the admin credentials from the Secret.
+ * `kube.*`, the kubelet journal tagged `host.*`), the Kubernetes filter keeping the raw
+ * line, shipped to OpenSearch with the credentials from the Secret.
  */
 export function fluentBitValues(logging: LoggingSettings) {
   return {
@@ -156,6 +177,7 @@ export function fluentBitValues(logging: LoggingSettings) {
     // Control-plane nodes run containers whose logs matter too.
     tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
     config: {
+      filters: KUBERNETES_FILTER,
       outputs: [opensearchOutput(logging, "kube.*", LOG_INDEX_PREFIXES.containers), opensearchOutput(logging, "host.*", LOG_INDEX_PREFIXES.node)].join("\n\n") + "\n",
     },
   };
@@ -261,7 +283,7 @@ export function opensearchGrafanaDatasource(logging: LoggingSettings, basicAuthP
       version: "3.0.0",
       database: `${LOG_INDEX_PREFIXES.containers}-*`,
       timeField: "@timestamp",
-      logMessageField: "log",
+      logMessageField: LOG_MESSAGE_FIELD,
       maxConcurrentShardRequests: 5,
       pplEnabled: true,
       tlsSkipVerify: true,
