@@ -140,14 +140,16 @@ export class Logging extends pulumi.ComponentResource {
 
     // --- One user per client. The security plugin's password rules want upper, lower, digits
     // and specials; these specials survive Fluent Bit's ${VAR} expansion and URLs unquoted.
+    // Grafana's user only where a Grafana reads.
+    const users = (Object.keys(OPENSEARCH_USERS) as OpenSearchUser[]).filter((user) => user !== "grafana" || args.grafanaDatasource);
     const passwords = Object.fromEntries(
-      (Object.keys(OPENSEARCH_USERS) as OpenSearchUser[]).map((user) => [
+      users.map((user) => [
         user,
         new random.RandomPassword(`${name}-${user}-password`, { length: 32, minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2, overrideSpecial: "-_.+" }, { parent: this }),
       ]),
-    ) as Record<OpenSearchUser, random.RandomPassword>;
+    ) as Partial<Record<OpenSearchUser, random.RandomPassword>>;
     // Under mocks RandomPassword results are not marked secret; wrap them regardless.
-    const password = (user: OpenSearchUser) => pulumi.secret(passwords[user].result);
+    const password = (user: OpenSearchUser) => pulumi.secret(passwords[user]!.result);
     const cookie = new random.RandomPassword(`${name}-dashboards-cookie`, { length: 32, special: false }, { parent: this });
     const credentials = (user: keyof typeof CREDENTIAL_SECRETS, extra: Record<string, pulumi.Input<string>> = {}) =>
       new k8s.core.v1.Secret(
@@ -166,7 +168,7 @@ export class Logging extends pulumi.ComponentResource {
     const ismCredentials = credentials("ism");
 
     // --- The security plugin's config: the users (bcrypt hashes only), roles and mappings.
-    const hashes = pulumi.all(Object.fromEntries(Object.entries(passwords).map(([user, p]) => [user, p.bcryptHash])) as Record<OpenSearchUser, pulumi.Output<string>>);
+    const hashes = pulumi.all(Object.fromEntries(Object.entries(passwords).map(([user, p]) => [user, p!.bcryptHash])) as Partial<Record<OpenSearchUser, pulumi.Output<string>>>);
     const files = pulumi.secret(hashes.apply((passwordHashes) => securityConfigFiles({ passwordHashes, logIndexPattern: LOG_INDEX_PATTERN })));
     const securityConfig = new k8s.core.v1.Secret(`${name}-security-config`, { metadata: { name: SECURITY_CONFIG_SECRET, namespace: ns }, type: "Opaque", stringData: files }, inNamespace);
     // Checksums (which reveal nothing of what they hash) roll the nodes on new certificates and re-run the security Job on a new config.

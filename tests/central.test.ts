@@ -15,7 +15,7 @@ import { CHARTS } from "../components/charts";
 import { ConfigError } from "../components/config";
 import { GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralOutputsSchema } from "../components/outputs";
-import { mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
+import { mockBcryptHash, mockPem, mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
 import { mockConfigSecret } from "../scripts/stack-files";
 import { synthesize, SynthesizedStack } from "../scripts/synth";
 import { committedStackConfig, filesUnder, resourcesOfType, scratchDir, synthStacks } from "./support";
@@ -77,7 +77,8 @@ describe("MinIO", () => {
 describe("Kubernetes objects declared directly", () => {
   test("are valid Kubernetes objects", () => {
     const models = { ConfigMap, Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
-    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read);
+    // The logging stack's objects are checked in logging.test.ts.
+    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read && r.parent !== "cluster-01-logging");
     // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting.
     expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(6).fill("ConfigMap"), "Namespace", "Secret", "Secret", "Secret", "Service"]);
     for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
@@ -191,10 +192,10 @@ describe("Helm releases", () => {
     expect(release("kube-prometheus-stack").prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
   });
 
-  test("the datasource sidecar reads only the central namespace while logging is off", () => {
+  test("with logs on (as committed), the datasource sidecar also reads the logging namespace, and the OpenSearch plugin is installed", () => {
     const values = release("grafana");
-    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring"]);
-    expect(values.plugins).toEqual([]);
+    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring", "logging"]);
+    expect(values.plugins).toEqual(["grafana-opensearch-datasource"]);
   });
 
   test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
@@ -244,7 +245,7 @@ describe("outputs", () => {
     const kps = stack.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as Record<string, any>;
     expect(kps.grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
     // Nor dashboard ConfigMaps nobody would read; Alertmanager still gets its routing.
-    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.parent === "cluster-01-central-alerting")).toEqual([]);
     expect(stack.result.resources.map((r) => r.name)).toContain("cluster-01-central-alerting-alertmanager-config");
     expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
     expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
@@ -264,8 +265,14 @@ describe("outputs", () => {
 });
 
 test("no secret value, generated or from config, appears in plan.json or any release file", () => {
-  const generated = ofType("random:index/randomPassword:RandomPassword").map((r) => mockSecretValue(r.name));
-  expect(generated).toHaveLength(4);
+  const passwords = ofType("random:index/randomPassword:RandomPassword");
+  // Three bucket keys, Grafana's admin, and the logging stack's five users and Dashboards' cookie.
+  expect(passwords).toHaveLength(10);
+  const generated = [
+    ...passwords.flatMap((r) => [mockSecretValue(r.name), mockBcryptHash(r.name)]),
+    ...ofType("tls:index/privateKey:PrivateKey").flatMap((r) => [mockPem("RSA PRIVATE KEY", r.name), mockPem("PRIVATE KEY", r.name)].map((pem) => pem.trim())),
+  ];
+  expect(generated).toHaveLength(26);
   const secrets = [...generated, mockConfigSecret("minioUser"), mockConfigSecret("minioPassword")];
   const files = filesUnder(path.join(outDir, "cluster-01"));
   expect(files.map((f) => path.relative(outDir, f)).sort()).toEqual([
@@ -273,6 +280,9 @@ test("no secret value, generated or from config, appears in plan.json or any rel
     "cluster-01/releases/cluster-01-central-grafana.json",
     "cluster-01/releases/cluster-01-central-kps.json",
     "cluster-01/releases/cluster-01-central-thanos.json",
+    "cluster-01/releases/cluster-01-logging-dashboards.json",
+    "cluster-01/releases/cluster-01-logging-fluent-bit.json",
+    "cluster-01/releases/cluster-01-logging-opensearch.json",
     "cluster-01/rules/central-prometheus-alerts.yaml",
     "cluster-01/rules/ruler-alerts.yaml",
   ]);

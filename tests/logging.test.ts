@@ -509,8 +509,9 @@ describe("central with logging enabled", () => {
 });
 
 describe("central without logging, or without Grafana", () => {
-  test("logging off (the committed default) declares no logging resource", async () => {
-    const { byStack } = await synthStacks({ [CLUSTER]: committedStackConfig(CLUSTER) });
+  test("the committed cluster-01 runs the logging stack; turned off, no logging resource is declared", async () => {
+    expect((committedStackConfig(CLUSTER)["multicluster:central"] as { logging: { enabled: boolean } }).logging.enabled).toBe(true);
+    const { byStack } = await synthStacks({ [CLUSTER]: centralStackFile((c) => (c.logging = { enabled: false })) });
     expect(byStack[CLUSTER].result.resources.filter((r) => r.name.startsWith(COMPONENT))).toEqual([]);
   });
 
@@ -519,6 +520,8 @@ describe("central without logging, or without Grafana", () => {
     const names = byStack[CLUSTER].result.resources.map((r) => r.name);
     expect(names).toContain(RELEASES.fluentBit);
     expect(names).not.toContain(`${COMPONENT}-grafana-datasource`);
+    // Nor a grafana user nobody logs in as.
+    expect(names).not.toContain(`${COMPONENT}-grafana-password`);
     expect(names).not.toContain(GRAFANA_RELEASE);
   });
 });

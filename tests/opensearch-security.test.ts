@@ -40,6 +40,13 @@ test("one internal user per client, known only by its bcrypt hash, changeable on
   expect(files["internal_users.yml"]).not.toMatch(/kibanaserver|kirk|logstash|readall|snapshotrestore/);
 });
 
+test("only the users given a password exist: without Grafana, no grafana user", () => {
+  const { grafana: _grafana, ...withoutGrafana } = HASHES;
+  const config = securityConfigFiles({ passwordHashes: withoutGrafana, logIndexPattern: LOG_INDEX_PATTERN });
+  expect(Object.keys(without(YAML.parse(config["internal_users.yml"])))).not.toContain("grafana");
+  expect(JSON.stringify(YAML.parse(config["roles_mapping.yml"]))).not.toContain("grafana");
+});
+
 test("each user has exactly its role: people all_access, Dashboards kibana_server, the rest the platform's log roles", () => {
   expect(roleOf("admin")).toEqual(["all_access"]);
   expect(roleOf("dashboards")).toEqual(["kibana_server"]);

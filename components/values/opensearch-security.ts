@@ -107,12 +107,13 @@ const meta = (type: string) => ({ _meta: { type, config_version: 2 } });
 
 /**
  * The security plugin's configuration directory: HTTP basic authentication against the
- * internal users (no anonymous access), one user per client with its role, and nothing of the
- * demo configuration. The plugin loads it into its index when the cluster first starts
+ * internal users (no anonymous access), one user per client with its role (for the users
+ * `passwordHashes` names), and nothing of the demo configuration. The plugin loads it into its index when the cluster first starts
  * (`allow_default_init_securityindex`); the security Job loads it again after every change.
  */
-export function securityConfigFiles(opts: { passwordHashes: Record<OpenSearchUser, string>; logIndexPattern: string }): SecurityConfigFiles {
-  const users = Object.entries(OPENSEARCH_USERS) as [OpenSearchUser, (typeof OPENSEARCH_USERS)[OpenSearchUser]][];
+export function securityConfigFiles(opts: { passwordHashes: Partial<Record<OpenSearchUser, string>>; logIndexPattern: string }): SecurityConfigFiles {
+  // The users given a password: no Grafana, no grafana user.
+  const users = (Object.entries(OPENSEARCH_USERS) as [OpenSearchUser, (typeof OPENSEARCH_USERS)[OpenSearchUser]][]).filter(([key]) => opts.passwordHashes[key] !== undefined);
   const yaml = (doc: object) => YAML.stringify(doc);
   return {
     "config.yml": yaml({
