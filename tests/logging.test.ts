@@ -254,7 +254,10 @@ describe("values builders", () => {
     const pod = job.spec.template;
     expect(pod.metadata.annotations).toEqual({ "checksum/opensearch-security-config": "c0ffee" });
     const [container] = pod.spec.containers;
-    expect(container.image).toBe("docker.io/opensearchproject/opensearch:3.6.0");
+    // The nodes' own image: securityadmin.sh must match their security plugin.
+    expect(container.image).toBe("opensearchproject/opensearch:3.6.0");
+    const nodes = opensearchValues(logging, TLS_CHECKSUM).image;
+    expect(container.image).toBe(`${nodes.repository}:${nodes.tag}`);
     const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
     const secrets = Object.fromEntries(pod.spec.volumes.map((v: any) => [v.name, v.secret.secretName]));
     expect(secrets).toEqual({ "security-config": SECURITY_CONFIG_SECRET, "admin-tls": ADMIN_TLS_SECRET });

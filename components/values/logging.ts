@@ -13,6 +13,7 @@ import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { OPENSEARCH_IMAGE } from "../charts";
 import { CentralSettings, LoggingSettings } from "../config";
 import { GRAFANA_DATASOURCE_LABEL } from "../conventions";
 import { CLUSTER_DOMAIN } from "./central-endpoints";
@@ -26,8 +27,6 @@ const OPENSEARCH_CLUSTER_NAME = "opensearch";
 export const OPENSEARCH_SERVICE = `${OPENSEARCH_CLUSTER_NAME}-master`;
 /** The chart's headless Service, `<masterService>-headless`: each pod is `<pod>.<headless>.<namespace>.svc`. */
 export const OPENSEARCH_HEADLESS_SERVICE = `${OPENSEARCH_SERVICE}-headless`;
-/** The OpenSearch version the opensearch chart 3.6.0 deploys (its appVersion; the image tag is left to it). */
-export const OPENSEARCH_VERSION = "3.6.0";
 export const OPENSEARCH_PORT = 9200;
 export const DASHBOARDS_SERVICE = "opensearch-dashboards";
 /** The chart's default Service port. */
@@ -87,8 +86,8 @@ export const OPENSEARCH_DATASOURCE_UID = "opensearch-logs";
 export const ISM_JOB_IMAGE = "docker.io/library/python:3.13-alpine";
 /** Raises vm.max_map_count before OpenSearch starts; pinned (the chart's own init containers run busybox:latest). */
 export const SYSCTL_INIT_IMAGE = "docker.io/library/busybox:1.37.0";
-/** Runs securityadmin.sh: the OpenSearch image of the version the chart deploys. */
-export const SECURITY_JOB_IMAGE = `docker.io/opensearchproject/opensearch:${OPENSEARCH_VERSION}`;
+/** Runs securityadmin.sh: the nodes' own image. */
+export const SECURITY_JOB_IMAGE = `${OPENSEARCH_IMAGE.repository}:${OPENSEARCH_IMAGE.tag}`;
 /** OpenSearch's bootstrap check wants at least this vm.max_map_count. */
 const MAX_MAP_COUNT = 262144;
 const ISM_SCRIPT_FILE = "apply-ism-policy.py";
@@ -188,6 +187,7 @@ export function opensearchValues(logging: LoggingSettings, tlsChecksum: string) 
   return {
     clusterName: OPENSEARCH_CLUSTER_NAME,
     nodeGroup: "master",
+    image: { ...OPENSEARCH_IMAGE },
     masterService: OPENSEARCH_SERVICE,
     replicas: logging.opensearchReplicas,
     // One node cannot form a master quorum with itself under the default discovery.
