@@ -49,6 +49,7 @@ function central(config: CentralStackConfig, tenants: TenantRef[], provider: k8s
     grafanaUrl: central.grafanaUrl,
     bucketNames: buckets.bucketNames,
     tenants,
+    retention: settings.retention,
     bucketCredentials: buckets.credentials,
     grafanaAdminPassword: central.grafanaAdminPassword,
   };

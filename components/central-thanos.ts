@@ -20,7 +20,7 @@ import {
 } from "./values/central-endpoints";
 import { centralPrometheusValues } from "./values/central-prometheus";
 import { grafanaValues } from "./values/grafana";
-import { thanosValues } from "./values/thanos";
+import { objstoreChecksum, thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
@@ -65,12 +65,16 @@ export class CentralThanos extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Pods that read the objstore config at start roll when it changes: their values carry its
+    // hash (not secret: it reveals nothing of the keys), so the values stay readable.
+    const checksum = pulumi.unsecret(pulumi.output(args.objstoreConfig).apply(objstoreChecksum));
+
     // Alertmanager needs its routing Secret when it starts, so the release waits for it.
     const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
 
     const kps = helmRelease(
       `${name}-kps`,
-      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: centralPrometheusValues({ cluster: args.cluster, settings }) },
+      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: checksum.apply((objstoreChecksum) => centralPrometheusValues({ cluster: args.cluster, settings, objstoreChecksum })) },
       { parent: this, dependsOn: [objstore, alerting] },
     );
 
@@ -96,7 +100,13 @@ export class CentralThanos extends pulumi.ComponentResource {
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
       thanosRelease,
-      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })) }) },
+      {
+        chart: CHARTS.thanos,
+        namespace: ns,
+        values: checksum.apply((objstoreChecksum) =>
+          thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })), objstoreChecksum }),
+        ),
+      },
       { parent: this, dependsOn: [objstore, kps] },
     );
 
@@ -105,11 +115,10 @@ export class CentralThanos extends pulumi.ComponentResource {
       { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
       { parent: this, dependsOn: [thanos] },
     );
-    // The address the cloud (or MetalLB) assigned, read back once the Service exists.
-    const assigned = k8s.core.v1.Service.get(`${name}-receive-lb-status`, pulumi.interpolate`${receiveService.metadata.namespace}/${receiveService.metadata.name}`, {
-      parent: this,
-    });
-    this.receiveAddress = assigned.status.loadBalancer.ingress.apply((ingress) => {
+    // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
+    // ingress, so the declared Service carries the assigned address. (A Service.get would run
+    // during the first preview, before the Service exists, and fail it.)
+    this.receiveAddress = receiveService.status.loadBalancer.ingress.apply((ingress) => {
       const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
       if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
       return address;

@@ -171,6 +171,19 @@ const centralSchema = z
       })
       .prefault({}),
     alertmanager: z.strictObject({ replicas: count(1, 10, "every replica gossips with every other; 3 survive losing one").default(3) }).prefault({}),
+    /**
+     * Control-plane components the central Prometheus scrapes, each with its "Down" alert. Off by
+     * default: kubeadm binds the controller manager, scheduler and etcd metrics to 127.0.0.1 and
+     * managed clusters do not expose them, and an unreachable target alerts forever.
+     */
+    controlPlane: z
+      .strictObject({
+        controllerManager: z.boolean().default(false),
+        scheduler: z.boolean().default(false),
+        etcd: z.boolean().default(false),
+        kubeProxy: z.boolean().default(false),
+      })
+      .prefault({}),
     grafana: z
       .strictObject({
         enabled: z.boolean().default(true),

@@ -18,6 +18,11 @@ export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
 /** Secret holding the Thanos objstore config (key `objstore.yml`), for Thanos and the sidecar. */
 export const THANOS_OBJSTORE_SECRET = "thanos-objstore";
 export const THANOS_OBJSTORE_KEY = "objstore.yml";
+/**
+ * Pod annotation carrying a checksum of the objstore config: Thanos reads the file (and the
+ * sidecar its env) only at start, so a new value (rotated MinIO keys) must roll the pods.
+ */
+export const OBJSTORE_CHECKSUM_ANNOTATION = "checksum/thanos-objstore";
 
 /** Label every agent's samples carry with its cluster name (external label, enforced on write). */
 export const CLUSTER_LABEL = "cluster";

@@ -29,6 +29,8 @@ export const centralOutputsSchema = z.object({
   bucketNames: bucketNamesSchema,
   /** The tenants central expects to hear from: those of every edge stack file naming it (components/fleet.ts). */
   tenants: z.array(tenantRefSchema),
+  /** The compactor's retention per resolution (central.retention): verify reads history older than `raw`. */
+  retention: z.object({ raw: z.string(), fiveMinutes: z.string(), oneHour: z.string() }),
   /** Secret: MinIO credentials per consumer, for Longhorn's and OpenSearch's backup targets. */
   bucketCredentials: z.object({ thanos: credentialsSchema, longhorn: credentialsSchema, opensearch: credentialsSchema }),
   /** Secret: Grafana's admin password. */

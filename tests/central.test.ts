@@ -3,8 +3,10 @@
  * file, run under mocks by the offline synth, asserting on what the mocks recorded and on the
  * files the synth writes.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -13,7 +15,7 @@ import { CHARTS } from "../components/charts";
 import { ConfigError } from "../components/config";
 import { GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralOutputsSchema } from "../components/outputs";
-import { mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
+import { mockBcryptHash, mockPem, mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
 import { mockConfigSecret } from "../scripts/stack-files";
 import { synthesize, SynthesizedStack } from "../scripts/synth";
 import { committedStackConfig, filesUnder, resourcesOfType, scratchDir, synthStacks } from "./support";
@@ -75,7 +77,8 @@ describe("MinIO", () => {
 describe("Kubernetes objects declared directly", () => {
   test("are valid Kubernetes objects", () => {
     const models = { ConfigMap, Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
-    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read);
+    // The logging stack's objects are checked in logging.test.ts.
+    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read && r.parent !== "cluster-01-logging");
     // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting.
     expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(6).fill("ConfigMap"), "Namespace", "Secret", "Secret", "Secret", "Service"]);
     for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
@@ -111,6 +114,46 @@ describe("Helm releases", () => {
     expect(compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
   });
 
+  test("one set of Thanos alerts: the thanos chart renders no PrometheusRule of its own", () => {
+    const thanos = release("thanos");
+    // Its default (global.thanosRules.enabled: true) would repeat the alerts the central
+    // Prometheus evaluates from kube-prometheus-stack's values, which it selects anyway.
+    expect(thanos.global.thanosRules).toEqual({ enabled: false });
+    const alerts = [
+      ...Object.values(release("kube-prometheus-stack").additionalPrometheusRulesMap as Record<string, { groups: { rules: { alert?: string }[] }[] }>).flatMap((f) => f.groups),
+      // The Ruler's file as Helm's tpl renders it (escapeForHelmTpl undone).
+      ...(YAML.parse(thanos.ruler.rules["example-alerts.yaml"].replace(/\{\{"(\{\{|\}\})"\}\}/g, "$1")).groups as { rules: { alert?: string }[] }[]),
+    ].flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => a !== undefined));
+    expect(alerts.filter((a) => a === "ThanosCompactHalted")).toEqual(["ThanosCompactHalted"]);
+    expect(alerts.length).toBe(new Set(alerts).size);
+  });
+
+  test("rotating the MinIO keys rolls every pod that reads the objstore config: its checksum, not the config, is in their values", async () => {
+    const objstore = (stack: SynthesizedStack) => {
+      const secret = redactSecrets(stack.result.resources.find((r) => r.name === "cluster-01-central-objstore")!.inputs) as Record<string, any>;
+      return secret.stringData[THANOS_OBJSTORE_KEY] as string;
+    };
+    const annotations = (stack: SynthesizedStack) => {
+      const values = (chart: string) => stack.result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart)!.inputs.values as Record<string, any>;
+      return [values("thanos").global.podAnnotations, values("kube-prometheus-stack").prometheus.prometheusSpec.podMetadata.annotations];
+    };
+    const config = objstore(central);
+    const checksum = crypto.createHash("sha256").update(config).digest("hex");
+    expect(annotations(central)).toEqual([{ "checksum/thanos-objstore": checksum }, { "checksum/thanos-objstore": checksum }]);
+    // Neither release's values are a secret, nor hold the secret key.
+    const secretKey = YAML.parse(config).config.secret_key;
+    expect(secretKey).toBe(mockSecretValue("cluster-01-buckets-thanos-secret-key"));
+    for (const chart of ["thanos", "kube-prometheus-stack"]) expect(JSON.stringify(release(chart))).not.toContain(secretKey);
+
+    // Another objstore config (here: another endpoint; in real life: new keys) is another checksum.
+    const moved = committedStackConfig("cluster-01") as Record<string, any>;
+    moved["multicluster:central"].minio.endpoint = "minio-2.minio.svc.cluster.local:9000";
+    const other = (await synthStacks({ "cluster-01": moved })).byStack["cluster-01"];
+    const otherChecksum = crypto.createHash("sha256").update(objstore(other)).digest("hex");
+    expect(otherChecksum).not.toBe(checksum);
+    expect(annotations(other)).toEqual([{ "checksum/thanos-objstore": otherChecksum }, { "checksum/thanos-objstore": otherChecksum }]);
+  });
+
   test("the Prometheus sidecar uploads with the objstore Secret", () => {
     const { prometheus } = release("kube-prometheus-stack");
     expect(prometheus.agentMode).toBe(false);
@@ -127,8 +170,8 @@ describe("Helm releases", () => {
       namespace: "monitoring",
       atomic: true,
     });
-    // kube-prometheus-stack installs no Grafana of its own, only its dashboards for this one.
-    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: true, sidecar: { dashboards: { label: "grafana_dashboard", labelValue: "1" } } });
+    // kube-prometheus-stack installs no Grafana of its own, nor its dashboards (cluster-01-only) for this one.
+    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false });
     expect(release("grafana").sidecar.dashboards).toMatchObject({ label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0], searchNamespace: "ALL" });
   });
 
@@ -149,10 +192,10 @@ describe("Helm releases", () => {
     expect(release("kube-prometheus-stack").prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
   });
 
-  test("the datasource sidecar reads only the central namespace while logging is off", () => {
+  test("with logs on (as committed), the datasource sidecar also reads the logging namespace, and the OpenSearch plugin is installed", () => {
     const values = release("grafana");
-    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring"]);
-    expect(values.plugins).toEqual([]);
+    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring", "logging"]);
+    expect(values.plugins).toEqual(["grafana-opensearch-datasource"]);
   });
 
   test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
@@ -169,9 +212,10 @@ describe("Helm releases", () => {
 });
 
 describe("outputs", () => {
-  test("the receive address and URL come from the LoadBalancer Service's status", () => {
-    const read = central.result.resources.filter((r) => r.read);
-    expect(read.map((r) => r.type)).toEqual(["kubernetes:core/v1:Service"]);
+  test("the receive address and URL come from the declared LoadBalancer Service's status, without a read", () => {
+    // A read (Service.get) runs during preview once its id is known, and would fail the first
+    // preview of a fresh stack, before the Service exists.
+    expect(central.result.resources.filter((r) => r.read)).toEqual([]);
     const outputs = centralOutputsSchema.parse(central.result.outputs);
     // The committed stack file sets no fixed IP: this address exists only in the mocked Service status.
     expect(outputs.receiveAddress).toBe("203.0.113.10");
@@ -201,7 +245,7 @@ describe("outputs", () => {
     const kps = stack.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as Record<string, any>;
     expect(kps.grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
     // Nor dashboard ConfigMaps nobody would read; Alertmanager still gets its routing.
-    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.parent === "cluster-01-central-alerting")).toEqual([]);
     expect(stack.result.resources.map((r) => r.name)).toContain("cluster-01-central-alerting-alertmanager-config");
     expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
     expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
@@ -221,8 +265,14 @@ describe("outputs", () => {
 });
 
 test("no secret value, generated or from config, appears in plan.json or any release file", () => {
-  const generated = ofType("random:index/randomPassword:RandomPassword").map((r) => mockSecretValue(r.name));
-  expect(generated).toHaveLength(4);
+  const passwords = ofType("random:index/randomPassword:RandomPassword");
+  // Three bucket keys, Grafana's admin, and the logging stack's five users and Dashboards' cookie.
+  expect(passwords).toHaveLength(10);
+  const generated = [
+    ...passwords.flatMap((r) => [mockSecretValue(r.name), mockBcryptHash(r.name)]),
+    ...ofType("tls:index/privateKey:PrivateKey").flatMap((r) => [mockPem("RSA PRIVATE KEY", r.name), mockPem("PRIVATE KEY", r.name)].map((pem) => pem.trim())),
+  ];
+  expect(generated).toHaveLength(26);
   const secrets = [...generated, mockConfigSecret("minioUser"), mockConfigSecret("minioPassword")];
   const files = filesUnder(path.join(outDir, "cluster-01"));
   expect(files.map((f) => path.relative(outDir, f)).sort()).toEqual([
@@ -230,6 +280,9 @@ test("no secret value, generated or from config, appears in plan.json or any rel
     "cluster-01/releases/cluster-01-central-grafana.json",
     "cluster-01/releases/cluster-01-central-kps.json",
     "cluster-01/releases/cluster-01-central-thanos.json",
+    "cluster-01/releases/cluster-01-logging-dashboards.json",
+    "cluster-01/releases/cluster-01-logging-fluent-bit.json",
+    "cluster-01/releases/cluster-01-logging-opensearch.json",
     "cluster-01/rules/central-prometheus-alerts.yaml",
     "cluster-01/rules/ruler-alerts.yaml",
   ]);

@@ -58,7 +58,15 @@ describe("valid stack files", () => {
     expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
     expect(config.central.retention).toEqual({ raw: "7d", fiveMinutes: "30d", oneHour: "180d" });
     expect(config.central.buckets).toEqual({ thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" });
-    expect(config.central.logging).toEqual({ enabled: false, namespace: "logging", opensearchReplicas: 3, retentionDays: 30, storageSize: "50Gi", heapSize: "1g" });
+    // The committed file turns logs on; everything else about them is the schema's default.
+    expect(config.central.logging).toEqual({ enabled: true, namespace: "logging", opensearchReplicas: 3, retentionDays: 30, storageSize: "50Gi", heapSize: "1g" });
+    expect(config.central.controlPlane).toEqual({ controllerManager: false, scheduler: false, etcd: false, kubeProxy: false });
+  });
+
+  test("logs stay a toggle: without logging.enabled the schema leaves them off", () => {
+    const config = parse(withCentral((c) => delete c.logging));
+    if (config.role !== "central") throw new Error("expected central");
+    expect(config.central.logging.enabled).toBe(false);
   });
 
   test("an edge stack's tenant id defaults to the cluster name", () => {
@@ -162,6 +170,10 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("a misspelt key", () => {
     expectError(withCentral((c) => (c.recieve = { replicas: 3 })), "multicluster:central.recieve", /unknown key/);
+  });
+
+  test("a control-plane component the schema does not know", () => {
+    expectError(withCentral((c) => (c.controlPlane = { kubeScheduler: true })), "multicluster:central.controlPlane.kubeScheduler", /unknown key/);
   });
 
   test("a number given as text", () => {

@@ -50,6 +50,38 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
+/** Absolute path of executable `name` on PATH, or undefined. */
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A describe block that needs a system command (not one of the Go tools) on PATH; skipped
+ * with `install` as the hint without it, and failing instead when CI is set.
+ */
+export function describeWithSystemTool(tool: string, install: string, title: string, body: (bin: string) => void): void {
+  const bin = findOnPath(tool);
+  if (bin) {
+    describe(title, () => body(bin));
+  } else if (process.env.CI) {
+    test(`${title}: ${tool} is installed (required when CI is set)`, () => {
+      throw new Error(`${tool} is not on PATH; ${install}`);
+    });
+  } else {
+    console.warn(`skipping "${title}": ${tool} is not on PATH (${install}); when CI is set this fails`);
+    describe.skip(title, () => body(tool));
+  }
+}
+
 /**
  * A describe block that needs `tool`, one of the binaries `npm run tools` builds from the
  * pinned Go modules. Without it the block is skipped with a message, except when CI is set,

@@ -1,14 +1,19 @@
 /** The thanos chart values, from validated config, without the Pulumi engine. */
+import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../components/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { receiveRemoteWriteUrl } from "../components/values/central-endpoints";
 import { ruleFileYaml, rulerRuleGroups } from "../components/rules";
-import { escapeForHelmTpl, thanosValues } from "../components/values/thanos";
+import { escapeForHelmTpl, objstoreChecksum, thanosValues } from "../components/values/thanos";
 import { centralSettings } from "./support-central";
 
 const RELEASE = "cluster-01-central-thanos";
-const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules });
+/** The chart's own defaults (../shared/reference, read here, never copied). */
+const CHART_DEFAULTS = path.resolve(__dirname, "..", "..", "shared", "reference", "charts", "thanos-community-thanos-0.38.0.values.yaml");
+const CHECKSUM = "0123456789abcdef".repeat(4);
+const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules, objstoreChecksum: CHECKSUM });
 
 /** The `{{ ... }}` actions Go's template lexer finds: a quoted string inside an action may hold "}}". */
 function templateActions(text: string): string[] {
@@ -131,6 +136,13 @@ describe("query path", () => {
     expect(query.endpoints).toEqual({ autogen: { enabled: true }, static: ["dnssrv+_grpc._tcp.kps-thanos-discovery.monitoring.svc.cluster.local"] });
   });
 
+  test("history past the raw retention answers: Query picks a downsampled resolution, the Query Frontend falls back to coarser data", () => {
+    const { query, queryFrontend } = values();
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0: query.extraArgs is --log.level=info).
+    expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling"]);
+    expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled=true"]);
+  });
+
   test("Query Frontend runs with a results cache", () => {
     const { queryFrontend } = values();
     expect(queryFrontend.enabled).toBe(true);
@@ -144,13 +156,30 @@ describe("storage", () => {
     expect(global.objstore).toEqual({ createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY });
   });
 
+  test("every Thanos pod carries the objstore config's checksum, so a new config rolls them", () => {
+    // global.podAnnotations is the only pod-annotation key of the chart; it reaches every component's pods.
+    expect(values().global.podAnnotations).toEqual({ "checksum/thanos-objstore": CHECKSUM });
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).toMatch(/^[0-9a-f]{64}$/);
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).not.toBe(objstoreChecksum("type: S3\nconfig:\n  secret_key: b\n"));
+  });
+
   test("the official image at a pinned tag", () => {
     expect(values().global.image).toEqual({ registry: "quay.io", repository: "thanos/thanos", tag: THANOS_IMAGE.tag });
     expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
-  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas'", () => {
-    expect(values().compactor.extraArgs).toEqual(["--deduplication.replica-label=receive_replica"]);
+  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas', and keeps the chart's flags", () => {
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0 compactor.extraArgs), so its flags are repeated.
+    expect(values().compactor.extraArgs).toEqual(["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m", "--deduplication.replica-label=receive_replica"]);
+  });
+
+  (fs.existsSync(CHART_DEFAULTS) ? test : test.skip)("every extraArgs list we set starts with the chart's default list for that component", () => {
+    const chartDefaults = YAML.parse(fs.readFileSync(CHART_DEFAULTS, "utf8"));
+    const v = values();
+    expect(v.query.extraArgs.slice(0, chartDefaults.query.extraArgs.length)).toEqual(chartDefaults.query.extraArgs);
+    expect(v.compactor.extraArgs.slice(0, chartDefaults.compactor.extraArgs.length)).toEqual(chartDefaults.compactor.extraArgs);
+    // These two default to an empty list.
+    expect([chartDefaults.queryFrontend.extraArgs, chartDefaults.receive.extraArgs]).toEqual([[], []]);
   });
 
   test("the compactor keeps raw 7d, 5m 30d, 1h 180d, following config", () => {
@@ -159,8 +188,14 @@ describe("storage", () => {
     expect(compactor.retention).toEqual({ resolutionRaw: "14d", resolution5m: "60d", resolution1h: "1y" });
   });
 
-  test("the store gateway is on", () => {
-    expect(values().storegateway.enabled).toBe(true);
+  test("both store gateway replicas serve every block, behind a headless Service Query resolves to each pod", () => {
+    const { storegateway, query } = values();
+    expect(storegateway.enabled).toBe(true);
+    // Sharded mode is what makes the chart's Service headless; one hash shard means no partitioning.
+    expect(storegateway.sharded).toEqual({ enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] });
+    expect(storegateway.replicaCount).toBe(2);
+    // The chart's autogen endpoint is dnssrv+ on that Service.
+    expect(query.endpoints.autogen).toEqual({ enabled: true });
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import { CentralSettings } from "../config";
 
-const CLUSTER_DOMAIN = "cluster.local";
+/** The clusters' DNS domain (Kubernetes' default). */
+export const CLUSTER_DOMAIN = "cluster.local";
 
 /** fullnameOverride of the Thanos release: its objects are thanos-receive, thanos-query, ... */
 export const THANOS_FULLNAME = "thanos";

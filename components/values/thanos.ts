@@ -4,9 +4,10 @@
  * Frontend, Store Gateway, Compactor and Ruler. Only references to Secrets appear here; the
  * objstore config itself lives in the THANOS_OBJSTORE_SECRET Secret.
  */
+import * as crypto from "crypto";
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
-import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import {
   centralEndpoints,
   QUERY_FRONTEND_PORT,
@@ -24,6 +25,8 @@ export interface ThanosValuesOptions {
   settings: CentralSettings;
   /** The Ruler's alerting rules: one Prometheus rule file (YAML). */
   rulerRules: string;
+  /** sha256 of the objstore config (`objstoreChecksum`), never the config itself. */
+  objstoreChecksum: string;
 }
 
 /** One entry of the receive hashring file. */
@@ -42,6 +45,8 @@ export type ThanosValues = {
   global: {
     image: { registry: string; repository: string; tag: string };
     objstore: { createSecret: false; secretName: string; secretKey: string };
+    thanosRules: { enabled: false };
+    podAnnotations: Record<typeof OBJSTORE_CHECKSUM_ANNOTATION, string>;
   };
   receive: ServiceMonitorToggle & {
     enabled: true;
@@ -65,9 +70,14 @@ export type ThanosValues = {
     service: { httpPort: number };
     replicaLabels: string[];
     endpoints: { autogen: { enabled: true }; static: string[] };
+    extraArgs: string[];
   };
-  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string };
-  storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
+  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string; extraArgs: string[] };
+  storegateway: ServiceMonitorToggle & {
+    enabled: true;
+    replicaCount: number;
+    sharded: { enabled: true; hashPartitioning: { shards: 1 }; timePartitioning: [] };
+  };
   compactor: ServiceMonitorToggle & {
     enabled: true;
     retention: { resolutionRaw: string; resolution5m: string; resolution1h: string };
@@ -111,14 +121,28 @@ const CHART_RULE_FILE = "example-alerts.yaml";
  * Go-template delimiters made literal for Helm's `tpl`: the chart renders every `ruler.rules`
  * file through `tpl`, which would otherwise try to expand `{{ $labels.x }}` in annotations.
  */
+/** What the pods' OBJSTORE_CHECKSUM_ANNOTATION carries: a sha256 of the objstore config, which reveals nothing of it. */
+export function objstoreChecksum(objstoreConfig: string): string {
+  return crypto.createHash("sha256").update(objstoreConfig).digest("hex");
+}
+
 export function escapeForHelmTpl(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
 }
 
+/**
+ * The chart's default `extraArgs` (thanos chart 0.38.0 values.yaml). Helm replaces a list
+ * rather than merging it, so a component whose `extraArgs` we set repeats them.
+ */
+export const CHART_DEFAULT_ARGS = {
+  query: ["--log.level=info"],
+  compactor: ["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m"],
+} as const;
+
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
 
-export function thanosValues({ release, settings, rulerRules }: ThanosValuesOptions): ThanosValues {
+export function thanosValues({ release, settings, rulerRules, objstoreChecksum }: ThanosValuesOptions): ThanosValues {
   const { receive, retention } = settings;
   const endpoints = centralEndpoints(settings.namespace);
   const monitored = { serviceMonitor: { enabled: true } };
@@ -128,6 +152,17 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
     global: {
       image: { ...THANOS_IMAGE },
       objstore: { createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY },
+      // The chart's own PrometheusRule (templates/prometheusrule/rule.yaml, on by default) would
+      // repeat the Thanos alerts of centralPrometheusRulesMap: the central Prometheus selects
+      // every PrometheusRule, so each would reach the webhooks twice.
+      thanosRules: { enabled: false },
+      // The chart's own checksum/objstore-configuration annotation hashes global.objstore.config,
+      // its placeholder, not the Secret (templates/*/statefulset.yaml), and the Store Gateway and
+      // Ruler mount the Secret by subPath, which never sees an update. Thanos reads the file only
+      // at start anyway: this checksum of the real config rolls every Thanos pod when it changes.
+      // global.podAnnotations is the only pod-annotation key the chart has (its thanos.annotations
+      // helper also copies it onto other objects' metadata, which changes nothing there).
+      podAnnotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum },
     },
     receive: {
       enabled: true,
@@ -176,10 +211,34 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       replicaLabels: [REPLICA_LABELS.prometheus, REPLICA_LABELS.receive, REPLICA_LABELS.ruler],
       // autogen covers Receive, Store Gateway and Ruler; the Prometheus sidecars come from kube-prometheus-stack.
       endpoints: { autogen: { enabled: true }, static: [endpoints.sidecars] },
+      // A range query without max_source_resolution reads raw blocks only unless Query picks the
+      // resolution itself (step/5), and raw data is gone after retention.raw. The list replaces
+      // the chart's default list, so that is repeated.
+      extraArgs: [...CHART_DEFAULT_ARGS.query, "--query.auto-downsampling"],
       ...monitored,
     },
-    queryFrontend: { enabled: true, replicaCount: 2, service: { port: QUERY_FRONTEND_PORT }, cacheConfig: RESULTS_CACHE, ...monitored },
-    storegateway: { enabled: true, replicaCount: 2, ...monitored },
+    queryFrontend: {
+      enabled: true,
+      replicaCount: 2,
+      service: { port: QUERY_FRONTEND_PORT },
+      cacheConfig: RESULTS_CACHE,
+      // A range request with max_source_resolution=auto (what Grafana sends, see thanosDatasource)
+      // that comes back empty or partial is asked again at 5m, then 1h, so history older than the
+      // 5m retention answers too. Thanos v0.42.4 defaults this to true; set so a default change
+      // cannot turn it off silently.
+      extraArgs: ["--query-range.request-downsampled=true"],
+      ...monitored,
+    },
+    storegateway: {
+      enabled: true,
+      replicaCount: 2,
+      // Query finds the store gateways by DNS SRV on their Service, which the chart makes headless
+      // only in sharded mode (templates/storegateway/service.yaml); a ClusterIP Service answers
+      // with one address, so Query would hold one connection to one of the two replicas. One
+      // shard of two replicas keeps both serving every block and makes the Service headless.
+      sharded: { enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] },
+      ...monitored,
+    },
     compactor: {
       enabled: true,
       // Downsampling stays on (the chart passes no --downsampling.disable); the schema makes
@@ -189,7 +248,7 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       // hold identical samples, so offline one-to-one deduplication (which turns on vertical
       // compaction) stores the data once and keeps the overlaps a receiver restart leaves from
       // halting compaction. The Prometheus replicas' blocks differ and stay deduplicated at query time.
-      extraArgs: [`--deduplication.replica-label=${REPLICA_LABELS.receive}`],
+      extraArgs: [...CHART_DEFAULT_ARGS.compactor, `--deduplication.replica-label=${REPLICA_LABELS.receive}`],
       vpa: { enabled: false },
       ...monitored,
     },

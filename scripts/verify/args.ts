@@ -7,7 +7,8 @@ import { DEFAULT_TIMEOUT_MS } from "./run";
 export const USAGE = `Usage: npm run verify -- (--outputs FILE | --stack NAME)... [options]
 
 Checks the live platform through the Thanos Query HTTP API: every tenant in the stack
-outputs has fresh samples, each cluster's remote-write failure ratio is low, and the
+outputs has fresh samples, each cluster's remote-write failure ratio is low, each cluster's
+data older than the raw retention answers a plain range query (downsampled), and the
 Thanos receive, store gateway and compactor targets are up.
 
 Sources (repeatable; exactly one must be the central stack's, edge stacks add tenants):

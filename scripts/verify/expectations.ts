@@ -35,6 +35,8 @@ export interface Expectations {
   tenants: TenantRef[];
   /** The clusters of those tenants, sorted. */
   clusters: string[];
+  /** How long the compactor keeps raw blocks (`central.retention.raw`); older data is downsampled only. */
+  rawRetention: string;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -99,5 +101,6 @@ export function expectationsFrom(outputs: { source: string; outputs: OutputsForV
     tenantLabel: central.tenantLabel,
     tenants,
     clusters: [...new Set(tenants.map((t) => t.cluster))].sort(),
+    rawRetention: central.retention.raw,
   };
 }
