@@ -2,6 +2,7 @@
  * The local platform's translation of the program's output into the real binaries' flags and
  * files: pure functions, checked here without starting anything (the e2e test starts them).
  */
+import { spawnSync } from "child_process";
 import * as path from "path";
 import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../components/charts";
@@ -13,7 +14,10 @@ import { loopbackAlertmanagersConfig, queryConfig, renderHelmTpl } from "../plat
 import { readSynthOutput } from "../platform/synth-plan";
 import { pinnedVersion, TOOLS } from "../platform/tools";
 import { synthesize } from "../scripts/synth";
-import { scratchDir } from "./support";
+import { describeWithTool, scratchDir } from "./support";
+import { queryArgs } from "../platform/query";
+import { queryFrontendArgs } from "../platform/query-frontend";
+import { storeGatewayArgs } from "../platform/store-gateway";
 
 let synthDir: string;
 
@@ -120,4 +124,52 @@ test("an agent keeps the program's labels, headers, queue and write relabelling;
   });
   expect(tenantA.additionalArgs.map(operatorFlag)).toEqual(["--storage.agent.retention.max-time=6h"]);
   expect(path.isAbsolute(synthDir)).toBe(true);
+});
+
+/**
+ * Flags a Thanos subcommand's --help lists: name -> whether it takes a value. Boolean flags
+ * show as `--[no-]name` and take none (kingpin rejects `--name=true`).
+ */
+function thanosFlags(thanos: string, subcommand: string): Map<string, boolean> {
+  // kingpin prints help to stderr.
+  const { stdout, stderr } = spawnSync(thanos, [subcommand, "--help"], { encoding: "utf8" });
+  const help = stdout + stderr;
+  const flags = new Map<string, boolean>();
+  for (const match of help.matchAll(/^\s+--(\[no-\])?([a-z0-9.-]+)(=)?/gm)) flags.set(match[2], match[3] === "=");
+  return flags;
+}
+
+/** What the real binary would reject in `args`: unknown flags, values on booleans, booleans where a value is needed. */
+function flagErrors(flags: Map<string, boolean>, args: string[]): string[] {
+  return args
+    .filter((a) => a.startsWith("--"))
+    .flatMap((arg) => {
+      const [name, ...value] = arg.slice(2).split("=");
+      const takesValue = flags.get(name) ?? (name.startsWith("no-") && flags.get(name.slice(3)) === false ? false : undefined);
+      if (takesValue === undefined) return [`${arg}: unknown flag`];
+      if (takesValue !== value.length > 0) return [`${arg}: ${takesValue ? "needs a value" : "is a boolean and takes no value"}`];
+      return [];
+    });
+}
+
+describeWithTool("thanos", "the real thanos binary", (thanos) => {
+  test("accepts every flag the program writes, as the chart passes them", () => {
+    const { thanos: values } = readSynthOutput(synthDir).central;
+    const ports = { http: 1, grpc: 2 };
+    const byCommand: [string, string[]][] = [
+      ["receive", receiveArgs(values.receive, { name: "thanos-receive-0", ports: { ...ports, remoteWrite: 3, capnproto: 4 }, dataDir: "/d", objstoreFile: "/o", hashringFile: "/h" })],
+      ["query", queryArgs(values.query, ports, ["127.0.0.1:5"])],
+      ["query-frontend", queryFrontendArgs(values.queryFrontend, 6, "http://127.0.0.1:7", "/c")],
+      ["store", storeGatewayArgs(values.storegateway, ports, "/d", "/o")],
+      ["compact", compactorArgs(values.compactor, 8, "/d", "/o")],
+    ];
+    for (const [command, args] of byCommand) {
+      expect({ command, errors: flagErrors(thanosFlags(thanos, command), args.slice(1)) }).toEqual({ command, errors: [] });
+    }
+    // The check itself catches what the binary rejects.
+    expect(flagErrors(thanosFlags(thanos, "query-frontend"), ["--query-range.request-downsampled=true", "--no-such-flag"])).toEqual([
+      "--query-range.request-downsampled=true: is a boolean and takes no value",
+      "--no-such-flag: unknown flag",
+    ]);
+  });
 });

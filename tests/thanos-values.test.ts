@@ -140,7 +140,7 @@ describe("query path", () => {
     const { query, queryFrontend } = values();
     // extraArgs replaces the chart's default list (thanos chart 0.38.0: query.extraArgs is --log.level=info).
     expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling"]);
-    expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled=true"]);
+    expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled"]);
   });
 
   test("Query Frontend runs with a results cache", () => {

@@ -226,7 +226,7 @@ export function thanosValues({ release, settings, rulerRules, objstoreChecksum }
       // that comes back empty or partial is asked again at 5m, then 1h, so history older than the
       // 5m retention answers too. Thanos v0.42.4 defaults this to true; set so a default change
       // cannot turn it off silently.
-      extraArgs: ["--query-range.request-downsampled=true"],
+      extraArgs: ["--query-range.request-downsampled"],
       ...monitored,
     },
     storegateway: {
