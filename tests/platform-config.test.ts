@@ -13,6 +13,7 @@ import { loopbackHashring, podIndex, receiveArgs } from "../platform/receive";
 import { loopbackAlertmanagersConfig, queryConfig, renderHelmTpl } from "../platform/ruler";
 import { readSynthOutput } from "../platform/synth-plan";
 import { pinnedVersion, TOOLS } from "../platform/tools";
+import { ulidAt } from "../platform/history";
 import { synthesize } from "../scripts/synth";
 import { describeWithTool, scratchDir } from "./support";
 import { queryArgs } from "../platform/query";
@@ -124,6 +125,15 @@ test("an agent keeps the program's labels, headers, queue and write relabelling;
   });
   expect(tenantA.additionalArgs.map(operatorFlag)).toEqual(["--storage.agent.retention.max-time=6h"]);
   expect(path.isAbsolute(synthDir)).toBe(true);
+});
+
+test("a block id carries the time it is given, as the Compactor reads a block's age from it", () => {
+  const ms = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+  const id = ulidAt(ms);
+  expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+  const decoded = [...id.slice(0, 10)].reduce((t, c) => t * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(c), 0);
+  expect(decoded).toBe(ms);
+  expect(ulidAt(ms)).not.toBe(id);
 });
 
 /**

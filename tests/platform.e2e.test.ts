@@ -16,6 +16,8 @@ import * as path from "path";
 import { ALERTS, rulerRuleGroups, SILENCE } from "../components/rules";
 import { DASHBOARD_UIDS, dashboards } from "../components/dashboards";
 import { REPLICA_LABELS } from "../components/values/central-endpoints";
+import { durationMs } from "../components/duration";
+import { uploadHistoricalBlock } from "../platform/history";
 import { startPlatform, LocalPlatform } from "../platform/platform";
 import { waitFor } from "../platform/process";
 import { Report } from "../scripts/verify/checks";
@@ -219,6 +221,70 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     // The fresh blocks are listed; the program's consistency delay keeps them out of compaction for now.
     const seen = async (state: string) => (await ownMetric(compactorUrl, "thanos_blocks_meta_synced", { state })) ?? 0;
     expect((await seen("too-fresh")) + (await seen("loaded"))).toBeGreaterThanOrEqual(uploaded.size);
+  }, 300_000);
+
+  test("history past the raw retention answers from the blocks the Compactor downsampled", async () => {
+    const { outputs } = platform.fleet.central;
+    const bucket = (outputs.bucketNames as { thanos: string }).thanos;
+    const retention = outputs.retention as { raw: string };
+    const hour = 3_600_000;
+    // One 48h raw block (longer than the 40h the Compactor needs to downsample it), ending
+    // before the raw retention: promtool cuts blocks at multiples of 48h since the epoch.
+    const blockMs = 48 * hour;
+    const start = Math.floor((Date.now() - durationMs(retention.raw) - hour) / blockMs) * blockMs - blockMs;
+    const end = start + blockMs;
+    const tenantLabel = platform.centralOutputs.tenantLabel as string;
+    const rawId = await uploadHistoricalBlock(
+      tmp,
+      { client: platform.minio.client(platform.minio.users[platform.thanosUser]), name: bucket },
+      {
+        series: [{ labels: { __name__: "up", job: "prometheus-agent", cluster: "cluster-04", instance: "history" }, value: 1 }],
+        startMs: start,
+        endMs: end,
+        stepMs: 60_000,
+        externalLabels: { [REPLICA_LABELS.receive]: `${platform.fleet.central.thanos.fullnameOverride}-receive-0`, [tenantLabel]: "cluster-04" },
+      },
+      48,
+    );
+    const admin = platform.minio.client(platform.minio.admin);
+    const metaOf = async (id: string) => {
+      const chunks = (await (await admin.getObject(bucket, `${id}/meta.json`)).toArray()) as Buffer[];
+      return JSON.parse(Buffer.concat(chunks).toString("utf8")) as { minTime: number; thanos: { downsample: { resolution: number } } };
+    };
+
+    // A Compactor pass: downsampling, then retention, with the program's flags.
+    await platform.processes.compactor.stop();
+    await platform.processes.compactor.restart();
+    const downsampled = await waitFor(
+      "a 5m block of the history",
+      async () => {
+        const ids = (await admin.listObjectsV2(bucket, "", false).toArray()).map((o) => o.prefix?.replace(/\/$/, "")).filter((p): p is string => Boolean(p) && p !== rawId);
+        for (const id of ids) {
+          const meta = await metaOf(id).catch(() => undefined);
+          if (meta?.thanos.downsample.resolution === 300_000 && meta.minTime === start) return id;
+        }
+        return undefined;
+      },
+      120_000,
+      2000,
+    );
+    expect(downsampled).toBeDefined();
+    // Retention marked the raw block, older than retention.raw, for deletion.
+    await waitFor("the raw block marked for deletion", () => admin.statObject(bucket, `${rawId}/deletion-mark.json`).catch(() => undefined), 60_000, 2000);
+
+    // As Grafana asks (auto resolution), through the Query Frontend, once the Store Gateway has synced.
+    const answered = await waitFor(
+      "the history through the Query Frontend",
+      async () => {
+        const series = await rangeQuery(platform.urls.queryFrontend, `up{cluster="cluster-04", instance="history"}`, { start: start / 1000, end: end / 1000, step: 3600 }, { maxSourceResolution: "auto" });
+        return series.length > 0 ? series : undefined;
+      },
+      60_000,
+      2000,
+    );
+    expect(answered).toHaveLength(1);
+    expect(answered[0].values!.length).toBeGreaterThanOrEqual(47);
+    expect(new Set(answered[0].values!.map(([, v]) => v))).toEqual(new Set(["1"]));
   }, 300_000);
 
   test(`${ALERTS.expectedTenantMissing} fires for ${STOPPED_CLUSTER} and reaches the critical webhook, grouped by cluster and alertname`, async () => {
