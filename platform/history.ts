@@ -65,8 +65,9 @@ function openMetrics(block: HistoricalBlock): string {
 
 /**
  * Writes the block with `promtool tsdb create-blocks-from openmetrics` into `dir` and uploads
- * it under a block id as old as its newest sample. Returns the block id. The window must fit
- * one block of `maxBlockHours` aligned to the epoch, as promtool cuts blocks there.
+ * it under a block id as old as its newest sample. Returns the block id. promtool cuts blocks
+ * at multiples of the largest range 2h * 3^n within `maxBlockHours` since the epoch (54h for
+ * 54): the window must fit one of them.
  */
 export async function uploadHistoricalBlock(dir: string, bucket: { client: Minio.Client; name: string }, block: HistoricalBlock, maxBlockHours: number): Promise<string> {
   const work = fs.mkdtempSync(path.join(dir, "history-"));

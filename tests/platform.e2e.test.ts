@@ -76,7 +76,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
 
   afterAll(async () => {
     await platform?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp && !process.env.KEEP_E2E_DIR) fs.rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 
   test("verify reports every cluster and tenant healthy through the real Query Frontend", async () => {
@@ -228,11 +228,12 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     const bucket = (outputs.bucketNames as { thanos: string }).thanos;
     const retention = outputs.retention as { raw: string };
     const hour = 3_600_000;
-    // One 48h raw block (longer than the 40h the Compactor needs to downsample it), ending
-    // before the raw retention: promtool cuts blocks at multiples of 48h since the epoch.
-    const blockMs = 48 * hour;
-    const start = Math.floor((Date.now() - durationMs(retention.raw) - hour) / blockMs) * blockMs - blockMs;
-    const end = start + blockMs;
+    // 48h of raw samples (longer than the 40h the Compactor needs to downsample a block), ending
+    // before the raw retention, inside one 54h block: promtool cuts blocks at multiples of its
+    // block range since the epoch, and 54h is the range of 2h * 3^n it picks for a 54h maximum.
+    const alignMs = 54 * hour;
+    const start = Math.floor((Date.now() - durationMs(retention.raw) - hour) / alignMs) * alignMs - alignMs;
+    const end = start + 48 * hour;
     const tenantLabel = platform.centralOutputs.tenantLabel as string;
     const rawId = await uploadHistoricalBlock(
       tmp,
@@ -244,7 +245,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
         stepMs: 60_000,
         externalLabels: { [REPLICA_LABELS.receive]: `${platform.fleet.central.thanos.fullnameOverride}-receive-0`, [tenantLabel]: "cluster-04" },
       },
-      48,
+      54,
     );
     const admin = platform.minio.client(platform.minio.admin);
     const metaOf = async (id: string) => {
@@ -272,16 +273,12 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     // Retention marked the raw block, older than retention.raw, for deletion.
     await waitFor("the raw block marked for deletion", () => admin.statObject(bucket, `${rawId}/deletion-mark.json`).catch(() => undefined), 60_000, 2000);
 
-    // As Grafana asks (auto resolution), through the Query Frontend, once the Store Gateway has synced.
-    const answered = await waitFor(
-      "the history through the Query Frontend",
-      async () => {
-        const series = await rangeQuery(platform.urls.queryFrontend, `up{cluster="cluster-04", instance="history"}`, { start: start / 1000, end: end / 1000, step: 3600 }, { maxSourceResolution: "auto" });
-        return series.length > 0 ? series : undefined;
-      },
-      60_000,
-      2000,
-    );
+    // Query first, until the Store Gateway has synced the new blocks: the Query Frontend caches
+    // an old range's answer, an empty one too. Then as Grafana asks: auto resolution, through it.
+    const range = { start: start / 1000, end: end / 1000, step: 3600 };
+    const selector = `up{cluster="cluster-04", instance="history"}`;
+    await waitFor("the Store Gateway serving the history", async () => ((await rangeQuery(platform.urls.query, selector, range)).length > 0 ? true : undefined), 60_000, 2000);
+    const answered = await rangeQuery(platform.urls.queryFrontend, selector, range, { maxSourceResolution: "auto" });
     expect(answered).toHaveLength(1);
     expect(answered[0].values!.length).toBeGreaterThanOrEqual(47);
     expect(new Set(answered[0].values!.map(([, v]) => v))).toEqual(new Set(["1"]));
