@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readCentralStack } from "./components/central-stack";
+import { readCentralStack, withCentralTls } from "./components/central-stack";
 import { CentralThanos } from "./components/central-thanos";
 import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
 import { EdgeAgent } from "./components/edge-agent";
@@ -52,18 +52,30 @@ function central(config: CentralStackConfig, tenants: TenantRef[], provider: k8s
     retention: settings.retention,
     bucketCredentials: buckets.credentials,
     grafanaAdminPassword: central.grafanaAdminPassword,
+    receiveTls: central.receiveTls,
+    tenantCredentials: central.tenantCredentials,
   };
 }
 
 async function edge(config: EdgeStackConfig, provider: k8s.Provider): Promise<Exported<EdgeOutputs>> {
-  const settings = config.edge;
   // Read before declaring anything: a wrong or undeployed central stack is one clear error.
   const central = await readCentralStack(config);
+  const settings = withCentralTls(config.edge, central);
   const opts = { providers: { kubernetes: provider } };
+  const connection = { remoteWriteUrl: central.remoteWriteUrl, tenantHeader: central.tenantHeader };
 
-  const agent = new EdgeAgent(`${config.cluster}-agent`, { cluster: config.cluster, settings, ...central }, opts);
+  // Each agent gets the certificate of the tenant it writes as, and no other.
+  const agent = new EdgeAgent(
+    `${config.cluster}-agent`,
+    { cluster: config.cluster, settings, ...connection, clientCredentials: central.credentials[settings.tenantId] },
+    opts,
+  );
   for (const tenant of settings.tenants) {
-    new TenantAgent(`${config.cluster}-${tenant.id}`, { cluster: config.cluster, tenant, settings, ...central, operator: agent }, opts);
+    new TenantAgent(
+      `${config.cluster}-${tenant.id}`,
+      { cluster: config.cluster, tenant, settings, ...connection, operator: agent, clientCredentials: central.credentials[tenant.id] },
+      opts,
+    );
   }
   return {
     role: "edge",

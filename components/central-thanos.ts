@@ -5,8 +5,10 @@ import { CHARTS } from "./charts";
 import { CentralSettings, CentralStackConfig } from "./config";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
-import { TenantRef } from "./outputs";
+import { ClientCredentials, ReceiveTlsOutput, TenantRef } from "./outputs";
 import { PlatformAlerting } from "./platform-alerting";
+import { ReceiveCertificates } from "./receive-certificates";
+import { plainHttpWarning, RECEIVE_TLS_SECRET, receiveServerNames } from "./receive-identity";
 import { ruleFileYaml, rulerRuleGroups } from "./rules";
 import {
   centralEndpoints,
@@ -20,6 +22,7 @@ import {
 } from "./values/central-endpoints";
 import { centralPrometheusValues } from "./values/central-prometheus";
 import { grafanaValues } from "./values/grafana";
+import { RECEIVE_LIMITS_CONFIGMAP, receiveLimitsYaml } from "./values/receive-limits";
 import { objstoreChecksum, thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
@@ -48,6 +51,10 @@ export class CentralThanos extends pulumi.ComponentResource {
   readonly grafanaUrl: pulumi.Output<string>;
   /** Secret: Grafana's admin password; empty when Grafana is disabled. */
   readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** The receivers' CA, server name and certificates (public); disabled in plain-http lab mode. */
+  readonly receiveTls: pulumi.Output<ReceiveTlsOutput>;
+  /** Secret: each tenant's client certificate and key, by tenant id. */
+  readonly tenantCredentials: pulumi.Output<Record<string, ClientCredentials>>;
 
   constructor(name: string, args: CentralThanosArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:central:CentralThanos", name, {}, opts);
@@ -96,6 +103,45 @@ export class CentralThanos extends pulumi.ComponentResource {
       helmRelease(grafanaRelease, { chart: CHARTS.grafana, namespace: ns, values: grafanaValues(settings) }, { parent: this, dependsOn: [adminSecret, kps] });
     }
 
+    // What the receivers mount: the write limits, and their certificate with the CA clients must present one of.
+    const receiveMounts: pulumi.Resource[] = [
+      new k8s.core.v1.ConfigMap(
+        `${name}-receive-limits`,
+        { metadata: { name: RECEIVE_LIMITS_CONFIGMAP.name, namespace: ns }, data: { [RECEIVE_LIMITS_CONFIGMAP.key]: receiveLimitsYaml(settings) } },
+        { parent: this },
+      ),
+    ];
+    if (settings.receive.tls.enabled) {
+      const names = receiveServerNames(settings);
+      const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id) }, { parent: this });
+      receiveMounts.push(
+        new k8s.core.v1.Secret(
+          `${name}-receive-tls`,
+          {
+            metadata: { name: RECEIVE_TLS_SECRET.name, namespace: ns },
+            type: "kubernetes.io/tls",
+            stringData: {
+              [RECEIVE_TLS_SECRET.certKey]: certificates.server.certPem,
+              [RECEIVE_TLS_SECRET.keyKey]: certificates.server.keyPem,
+              [RECEIVE_TLS_SECRET.caKey]: certificates.caCertPem,
+            },
+          },
+          { parent: this },
+        ),
+      );
+      const clients = Object.entries(certificates.clients);
+      const clientCerts = pulumi.all(clients.map(([id, c]) => c.certPem.apply((pem) => [id, pem] as const))).apply((entries) => Object.fromEntries(entries));
+      this.receiveTls = pulumi
+        .all([certificates.caCertPem, certificates.server.certPem, clientCerts])
+        .apply(([caCert, serverCert, certs]): ReceiveTlsOutput => ({ enabled: true, caCert, serverName: names.serverName, serverCert, clientCerts: certs }));
+      const credentials = clients.map(([id, c]) => pulumi.all([c.certPem, c.keyPem]).apply(([certPem, keyPem]) => [id, { certPem, keyPem }] as const));
+      this.tenantCredentials = pulumi.secret(pulumi.all(credentials).apply((entries): Record<string, ClientCredentials> => Object.fromEntries(entries)));
+    } else {
+      pulumi.log.warn(plainHttpWarning(settings.receive.tenantHeader), this);
+      this.receiveTls = pulumi.output<ReceiveTlsOutput>({ enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} });
+      this.tenantCredentials = pulumi.secret(pulumi.output<Record<string, ClientCredentials>>({}));
+    }
+
     const thanosRelease = `${name}-thanos`;
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
@@ -107,7 +153,7 @@ export class CentralThanos extends pulumi.ComponentResource {
           thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })), objstoreChecksum }),
         ),
       },
-      { parent: this, dependsOn: [objstore, kps] },
+      { parent: this, dependsOn: [objstore, kps, ...receiveMounts] },
     );
 
     const receiveService = new k8s.core.v1.Service(
@@ -123,7 +169,7 @@ export class CentralThanos extends pulumi.ComponentResource {
       if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
       return address;
     });
-    this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive.ingress));
+    this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive));
     this.queryUrl = pulumi.output(centralEndpoints(settings.namespace).queryFrontendUrl);
     this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(grafanaRelease, settings.namespace, settings.grafana.host) : "");
     this.grafanaAdminPassword = grafanaAdminPassword;
@@ -133,6 +179,8 @@ export class CentralThanos extends pulumi.ComponentResource {
       queryUrl: this.queryUrl,
       grafanaUrl: this.grafanaUrl,
       grafanaAdminPassword: this.grafanaAdminPassword,
+      receiveTls: this.receiveTls,
+      tenantCredentials: this.tenantCredentials,
     });
   }
 }

@@ -108,6 +108,14 @@ const SHARDS = "each shard is one concurrent request to the receivers";
 const BACKOFF = "a longer retry pause outlasts RemoteWriteFailing's 5m window";
 const TEN_YEARS = "ten years: longer than any metrics retention this platform plans for";
 
+/** Receive write limits; 0 is unlimited. */
+const WRITE_LIMITS = {
+  requestSizeBytes: count(0, 1024 ** 3, "1 GiB: a receiver holds a whole request body in memory"),
+  requestSeries: count(0, 10_000_000, "ten million series in one request is no agent's batch"),
+  requestSamples: count(0, 10_000_000, "ten million samples in one request is no agent's batch"),
+  headSeries: count(0, 1_000_000_000, "a billion active series is far past what the receivers' memory holds"),
+};
+
 const httpHeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name (letters, digits and '-')");
 
 const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a Prometheus label name");
@@ -151,6 +159,44 @@ const centralSchema = z
           })
           .prefault({})
           .refine((ing) => !ing.enabled || !!ing.host, { message: "expected a host when the ingress is enabled", path: ["host"] }),
+        /**
+         * Mutual TLS on remote write: receivers present a certificate from the central CA and
+         * take the tenant from the client's certificate, never from the header. `false` is plain
+         * http with header tenancy, for labs only (synth and pulumi print a warning).
+         */
+        tls: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+        /**
+         * Per-tenant write limits (`--receive.limits-config-file`); 0 means unlimited. Sized from the
+         * seed's load: 110k active series over 5 tenants (the cluster agents are the largest, about
+         * 30-45k series at 2-3k samples/s each) and agents sending at most 2,000 samples per request.
+         */
+        limits: z
+          .strictObject({
+            default: z
+              .strictObject({
+                // A full 2,000-sample batch is 200-300 KiB decompressed: 4 MiB is ample and stops runaway bodies.
+                requestSizeBytes: WRITE_LIMITS.requestSizeBytes.default(4 * 1024 * 1024),
+                // Five times the agents' maxSamplesPerSend, so a normal batch never hits it.
+                requestSeries: WRITE_LIMITS.requestSeries.default(10_000),
+                requestSamples: WRITE_LIMITS.requestSamples.default(10_000),
+                // About twice the largest seed tenant: room to grow, but a cardinality explosion stops here.
+                headSeries: WRITE_LIMITS.headSeries.default(100_000),
+              })
+              .prefault({}),
+            /** Overrides per tenant id (a tenant of an edge writing here); a key left out inherits `default`. */
+            tenants: z
+              .record(
+                tenantId,
+                z.strictObject({
+                  requestSizeBytes: WRITE_LIMITS.requestSizeBytes.optional(),
+                  requestSeries: WRITE_LIMITS.requestSeries.optional(),
+                  requestSamples: WRITE_LIMITS.requestSamples.optional(),
+                  headSeries: WRITE_LIMITS.headSeries.optional(),
+                }),
+              )
+              .default({}),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Compactor retention per resolution. */
@@ -270,6 +316,14 @@ const centralSchema = z
       const first = bucketValues.findIndex(([, other]) => other === name);
       if (first < i) ctx.addIssue({ code: "custom", path: ["buckets", key], message: `expected a bucket name not already used by buckets.${bucketValues[first][0]}, got ${name}` });
     });
+    const { ingress, tls } = c.receive;
+    if (tls.enabled && ingress.enabled && ingress.tlsSecretName) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["receive", "ingress", "tlsSecretName"],
+        message: `expected no tlsSecretName while receive.tls.enabled: the receivers terminate mutual TLS themselves and the Ingress passes TLS through, got ${ingress.tlsSecretName}`,
+      });
+    }
   });
 
 // ---------------------------------------------------------------------------
@@ -424,6 +478,7 @@ export type CentralSettings = z.output<typeof centralSchema>;
 export type EdgeSettings = z.output<typeof edgeSchema>;
 export type TenantSettings = EdgeSettings["tenants"][number];
 export type LoggingSettings = CentralSettings["logging"];
+export type ReceiveLimits = CentralSettings["receive"]["limits"]["default"];
 
 /** Where the kubernetes provider's kubeconfig came from, and its content. */
 export interface Kubeconfig {

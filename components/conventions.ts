@@ -37,3 +37,5 @@ export const TENANT_NAMESPACE_LABEL = "multicluster/tenant";
 /** Secret (key `ca.crt`) with the CA bundle of the receiver, in each agent's namespace. */
 export const REMOTE_WRITE_CA_SECRET = "remote-write-ca";
 export const REMOTE_WRITE_CA_KEY = "ca.crt";
+/** Secret (type kubernetes.io/tls) with an agent's client certificate and key, in each agent's namespace. */
+export const REMOTE_WRITE_CLIENT_SECRET = { name: "remote-write-client", certKey: "tls.crt", keyKey: "tls.key" } as const;

@@ -41,6 +41,8 @@ export interface FleetMember {
   cluster: string;
   /** Central: the tenant of writes without a tenant header. */
   defaultTenant?: string;
+  /** Central: the tenants `receive.limits.tenants` overrides limits for. */
+  limitedTenants?: string[];
   /** Edge: the central stack's name as written in `edge.centralStack`. */
   centralStack?: string;
   /** Edge: every tenant id it writes as, the cluster agent's first, with the key it comes from. */
@@ -56,7 +58,11 @@ export interface Fleet {
 const identitySchema = z.looseObject({
   role: z.enum(["central", "edge"], { error: 'expected "central" or "edge"' }),
   cluster: clusterName.optional(),
-  central: z.looseObject({ receive: z.looseObject({ defaultTenant: tenantId.optional() }).optional() }).optional(),
+  central: z
+    .looseObject({
+      receive: z.looseObject({ defaultTenant: tenantId.optional(), limits: z.looseObject({ tenants: z.record(z.string(), z.unknown()).optional() }).optional() }).optional(),
+    })
+    .optional(),
   edge: z
     .looseObject({
       centralStack: centralStackName,
@@ -86,7 +92,16 @@ export function memberFromFile(stackFile: StackFile): FleetMember {
   const id = result.data;
   const cluster = id.cluster ?? stackFile.stack;
   if (id.role === "central") {
-    return { stack: stackFile.stack, file: stackFile.file, role: "central", cluster, defaultTenant: id.central?.receive?.defaultTenant ?? DEFAULT_TENANT, tenants: [] };
+    const receive = id.central?.receive;
+    return {
+      stack: stackFile.stack,
+      file: stackFile.file,
+      role: "central",
+      cluster,
+      defaultTenant: receive?.defaultTenant ?? DEFAULT_TENANT,
+      limitedTenants: Object.keys(receive?.limits?.tenants ?? {}),
+      tenants: [],
+    };
   }
   const edge = id.edge!;
   return {
@@ -102,7 +117,10 @@ export function memberFromFile(stackFile: StackFile): FleetMember {
 /** The running stack's identity, from its validated config. */
 export function memberFromConfig(config: StackConfig): FleetMember {
   const base = { stack: config.stack, file: stackFileName(config.stack), cluster: config.cluster };
-  if (config.role === "central") return { ...base, role: "central", defaultTenant: config.central.receive.defaultTenant, tenants: [] };
+  if (config.role === "central") {
+    const { receive } = config.central;
+    return { ...base, role: "central", defaultTenant: receive.defaultTenant, limitedTenants: Object.keys(receive.limits.tenants), tenants: [] };
+  }
   return {
     ...base,
     role: "edge",
@@ -194,6 +212,20 @@ export function checkFleet(members: FleetMember[]): Fleet {
         fail(`expected a tenant id no other stack writing to ${central.stack} uses, got ${id}, which ${owner} also writes as (${previous.keyPath})`);
       }
       tenantOwner.set(scope, { member: edge, keyPath });
+    }
+  }
+
+  // A limit override for a tenant nobody writes as is a typo: with mutual TLS no such tenant can write.
+  for (const central of centrals) {
+    const writing = [...tenantOwner.keys()].filter((scope) => scope.startsWith(`${central.stack}\u0000`)).map((scope) => scope.split("\u0000")[1]);
+    for (const id of central.limitedTenants ?? []) {
+      if (!writing.includes(id)) {
+        throw new ConfigError(
+          central.file,
+          formatKeyPath(["central", "receive", "limits", "tenants", id]),
+          `expected a tenant of an edge stack writing to this central (${writing.join(", ") || "none"}), got ${id}`,
+        );
+      }
     }
   }
   return { members, centralOf };

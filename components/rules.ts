@@ -61,6 +61,7 @@ export const ALERTS = {
   thanosReceiveQuorumLost: "ThanosReceiveQuorumLost",
   thanosReceiveReplicationFailures: "ThanosReceiveReplicationFailures",
   thanosReceiveWriteErrors: "ThanosReceiveWriteErrors",
+  thanosReceiveTenantLimited: "ThanosReceiveTenantLimited",
   thanosCompactHalted: "ThanosCompactHalted",
   thanosStoreGatewayDown: "ThanosStoreGatewayDown",
   thanosQueryDown: "ThanosQueryDown",
@@ -376,6 +377,31 @@ export function centralPrometheusRuleGroups(config: AlertingConfig): RuleGroup[]
               `More than 5% of remote-write requests end in a 5xx, usually because the write quorum (${quorum} of ${rf}) was not reached. ` +
               `Agents retry and buffer, but fall behind. Runbook: 1) check ThanosReceiveDown / ThanosReceiveQuorumLost; ` +
               `2) read the receivers' logs for "quorum not reached" and TSDB errors; 3) check their CPU and memory against the limits.`,
+          },
+        },
+        {
+          alert: ALERTS.thanosReceiveTenantLimited,
+          // The limiter's own metrics name the tenant of the client certificate; http_requests_total's
+          // tenant label is only what the header claims.
+          expr: [
+            `sum by (tenant, limit) (`,
+            `  rate(thanos_receive_write_limits_hit_count{${thanosJob("receive", ns)}}[5m])`,
+            `  or`,
+            `  label_replace(rate(thanos_receive_head_series_limited_requests_total{${thanosJob("receive", ns)}}[5m]), "limit", "head_series", "", "")`,
+            `) > 0`,
+          ].join("\n"),
+          for: "5m",
+          labels: { severity: "warning", cluster },
+          annotations: {
+            summary: `Thanos Receive refuses writes of tenant {{ $labels.tenant }} over its {{ $labels.limit }} limit in cluster ${cluster}`,
+            description:
+              `For 5m the receivers have refused this tenant's remote writes: 429 when its active (head) series are over its head series limit, ` +
+              `413 when a request is over its size, series or samples limit. On 429 the agent retries and falls behind, keeping samples in its WAL ` +
+              `only up to edge.wal.maxTime; on 413 it drops the request's samples. Runbook: 1) find the limit (the alert's limit label, or npm run verify); ` +
+              `2) head_series: look for a cardinality explosion in the tenant's series on the Multi-Tenancy dashboard, fix it at the source, or raise ` +
+              `central.receive.limits.tenants.<tenant>.headSeries; 3) series/samples/body_size: the agent sends more per request than allowed - compare ` +
+              `edge.remoteWrite.queue.maxSamplesPerSend with the tenant's requestSeries/requestSamples/requestSizeBytes; ` +
+              `4) after changing the limits, pulumi up the central stack: the receivers reload the limits file without a restart.`,
           },
         },
         {

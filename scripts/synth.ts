@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, decodePulumiConfig, PROJECT, StackConfig, parseStackConfig } from "../components/config";
 import { checkNoPlaintextSecrets, describeFleet, expectedTenants, Fleet, loadFleet } from "../components/fleet";
+import { stackWarnings } from "../components/receive-identity";
 import { prometheusRuleFiles } from "../components/rules";
 import { readStackFiles, StackFile } from "../components/stack-files";
 import { MockStackResult, redactSecrets, RecordedResource, runMockStack } from "./mock-runtime";
@@ -221,6 +222,7 @@ function renderStack(s: SynthesizedStack, fleet: Fleet): OutputFiles {
 
 function summary(s: SynthesizedStack): string {
   const lines = [`== ${s.stack} (${s.config.role}, cluster ${s.config.cluster}): ${s.result.resources.length} resources in ${(s.elapsedMs / 1000).toFixed(1)}s`];
+  for (const warning of stackWarnings(s.config)) lines.push(`   WARNING: ${warning}`);
   for (const r of s.releases) lines.push(`   release ${r.name}: ${r.chart}@${r.version} -> namespace ${r.namespace}`);
   for (const [key, value] of Object.entries(s.result.outputs)) {
     const shown = s.result.secretOutputs.includes(key) ? REDACTED : JSON.stringify(redactSecrets(value, REDACTED));

@@ -1,7 +1,8 @@
 /**
  * A fifth edge cluster is one new stack file: no code change, nothing else to edit. Central's
- * expected tenants (its `tenants` output, the ExpectedTenantMissing alert, `npm run verify`)
- * follow from the edge stack files, so they include the new cluster too.
+ * expected tenants (its `tenants` output, the ExpectedTenantMissing alert, `npm run verify`,
+ * and the client certificates it issues) follow from the edge stack files, so they include
+ * the new cluster too.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -33,8 +34,10 @@ test("a new Pulumi.cluster-05.yaml synthesizes and writes to central", async () 
   const outputs = edgeOutputsSchema.parse(edge.result.outputs);
   expect(outputs.cluster).toBe("cluster-05");
   expect(outputs.tenants).toEqual([{ id: "cluster-05", cluster: "cluster-05" }]);
-  expect(outputs.remoteWriteUrl).toMatch(/^https?:\/\/203\.0\.113\.10:\d+\/api\/v1\/receive$/);
+  expect(outputs.remoteWriteUrl).toMatch(/^https:\/\/203\.0\.113\.10:\d+\/api\/v1\/receive$/);
   expect(resourcesOfType(edge, "pulumi:providers:kubernetes")[0].inputs.context).toBe("cluster-05");
+  // Its agent writes with the client certificate central issued for its tenant.
+  expect(edge.result.resources.map((r) => r.name)).toContain("cluster-05-agent-remote-write-client");
   expect(fs.existsSync(path.join(outDir, "cluster-05", "plan.json"))).toBe(true);
   // Only the requested stack is written; central ran only to feed the StackReference.
   expect(fs.existsSync(path.join(outDir, "cluster-01"))).toBe(false);
@@ -56,6 +59,8 @@ test("central then expects cluster-05's tenant: in its tenants output, its alert
   ]);
   const rules = fs.readFileSync(path.join(outDir, "cluster-01", "rules", "ruler-alerts.yaml"), "utf8");
   expect(rules).toContain('absent_over_time(up{cluster="cluster-05", tenant_id="cluster-05"}[5m])');
+  expect(Object.keys(central.receiveTls.clientCerts)).toContain("cluster-05");
+  expect(Object.keys(central.tenantCredentials)).toContain("cluster-05");
   // verify needs only central's outputs to expect cluster-05.
   expect(expectationsFrom([{ source: "central.json", outputs: central }]).clusters).toEqual(["cluster-02", "cluster-03", "cluster-04", "cluster-05"]);
 

@@ -56,6 +56,12 @@ describe("valid stack files", () => {
     expect(config.cluster).toBe("cluster-01");
     expect(config.kubeconfig).toMatchObject({ source: kubeconfigPath, context: "cluster-01" });
     expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
+    // Mutual TLS unless a lab turns it off; limits sized from the seeds.
+    expect(config.central.receive.tls).toEqual({ enabled: true });
+    expect(config.central.receive.limits).toEqual({
+      default: { requestSizeBytes: 4 * 1024 * 1024, requestSeries: 10_000, requestSamples: 10_000, headSeries: 100_000 },
+      tenants: {},
+    });
     expect(config.central.retention).toEqual({ raw: "7d", fiveMinutes: "30d", oneHour: "180d" });
     expect(config.central.buckets).toEqual({ thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" });
     // The committed file turns logs on; everything else about them is the schema's default.
@@ -122,6 +128,28 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("a tenant on a node that is not in edge.nodes", () => {
     expectError(withEdge((e) => (e.tenants[1].node = "node-07")), "multicluster:edge.tenants[1].node", /one of the nodes in edge.nodes \(node-01, node-02\), got node-07/, "cluster-02");
+  });
+
+  test("an Ingress TLS Secret while the receivers terminate mutual TLS themselves", () => {
+    const ingress = { enabled: true, host: "receive.example.com", tlsSecretName: "receive-tls" };
+    expectError(
+      withCentral((c) => (c.receive.ingress = ingress)),
+      "multicluster:central.receive.ingress.tlsSecretName",
+      /^expected no tlsSecretName while receive.tls.enabled: the receivers terminate mutual TLS themselves and the Ingress passes TLS through, got receive-tls$/,
+    );
+    // In plain-http lab mode the Ingress may terminate TLS with it.
+    expect(() => parse(withCentral((c) => Object.assign(c.receive, { ingress, tls: { enabled: false } })))).not.toThrow();
+  });
+
+  test("write limits that are negative, fractional or absurd", () => {
+    expectError(withCentral((c) => (c.receive.limits = { default: { headSeries: -1 } })), "multicluster:central.receive.limits.default.headSeries", /expected at least 0/);
+    expectError(withCentral((c) => (c.receive.limits = { tenants: { "tenant-a": { requestSeries: 1.5 } } })), "multicluster:central.receive.limits.tenants.tenant-a.requestSeries", /whole number/);
+    expectError(
+      withCentral((c) => (c.receive.limits = { default: { requestSizeBytes: 2 * 1024 ** 3 } })),
+      "multicluster:central.receive.limits.default.requestSizeBytes",
+      /at most 1073741824 \(1 GiB: a receiver holds a whole request body in memory\)/,
+    );
+    expectError(withCentral((c) => (c.receive.limits = { tenants: { "tenant-a": { series: 10 } } })), "multicluster:central.receive.limits.tenants.tenant-a.series", /unknown key/);
   });
 
   test("a WAL too short to ride out a 2h central outage", () => {

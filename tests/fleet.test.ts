@@ -126,6 +126,23 @@ describe("identities are unique across the fleet", () => {
   });
 });
 
+describe("central's per-tenant write limits name tenants that write to it", () => {
+  const limits = (tenants: Config) => (c: Config) => (c["multicluster:central"].receive.limits = { tenants });
+
+  test("an override for a tenant of an edge writing here is fine", () => {
+    expect(() => loadFleet(fleetDir({ "cluster-01": limits({ "tenant-b": { headSeries: 50_000 } }) }))).not.toThrow();
+  });
+
+  test("an override for a tenant no edge writes as", () => {
+    expectFleetError(
+      fleetDir({ "cluster-01": limits({ "tenant-c": { headSeries: 50_000 } }) }),
+      "Pulumi.cluster-01.yaml",
+      "multicluster:central.receive.limits.tenants.tenant-c",
+      "expected a tenant of an edge stack writing to this central (cluster-02, tenant-a, tenant-b, cluster-03, cluster-04), got tenant-c",
+    );
+  });
+});
+
 describe("edge.centralStack names a central stack among the files, and says what is wrong when not", () => {
   const KEY = "multicluster:edge.centralStack";
 

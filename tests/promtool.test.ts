@@ -69,7 +69,7 @@ test("every generated alert has a firing and a silent promtool case; every case 
     const entry = covered.get(alert) ?? { firing: 0, silent: 0 };
     expect({ alert, firing: entry.firing > 0, silent: entry.silent > 0 }).toEqual({ alert, firing: true, silent: true });
   }
-  expect(all.length).toBe(18);
+  expect(all.length).toBe(19);
 });
 
 describeWithTool("promtool", "promtool", (promtool) => {

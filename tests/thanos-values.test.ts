@@ -100,9 +100,21 @@ describe("receive", () => {
     expect(receive.ingress.remoteWrite).toEqual({ enabled: false });
   });
 
-  test("an enabled ingress fronts remote write with TLS", () => {
-    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", tlsSecretName: "receive-tls", annotations: { "cert-manager.io/cluster-issuer": "le" } };
+  test("an enabled ingress passes mutual TLS through to the receivers", () => {
+    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "8m" } };
     const { receive } = values((c) => (c.receive.ingress = ingress));
+    expect(receive.ingress.remoteWrite).toEqual({
+      enabled: true,
+      className: "nginx",
+      annotations: { "nginx.ingress.kubernetes.io/ssl-passthrough": "true", "nginx.ingress.kubernetes.io/proxy-body-size": "8m" },
+      hosts: [{ host: "receive.example.com", paths: [{ path: "/", pathType: "Prefix" }] }],
+      tls: [],
+    });
+  });
+
+  test("in plain-http lab mode an enabled ingress may terminate TLS with its own Secret", () => {
+    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", tlsSecretName: "receive-tls", annotations: { "cert-manager.io/cluster-issuer": "le" } };
+    const { receive } = values((c) => Object.assign(c.receive, { ingress, tls: { enabled: false } }));
     expect(receive.ingress.remoteWrite).toEqual({
       enabled: true,
       className: "nginx",
@@ -113,19 +125,52 @@ describe("receive", () => {
   });
 });
 
-describe("remote-write URL", () => {
-  const noIngress = centralSettings().receive.ingress;
-
-  test("from the LoadBalancer address, IPv6 in brackets", () => {
-    expect(receiveRemoteWriteUrl("203.0.113.10", noIngress)).toBe("http://203.0.113.10:10908/api/v1/receive");
-    expect(receiveRemoteWriteUrl("receive.elb.example.com", noIngress)).toBe("http://receive.elb.example.com:10908/api/v1/receive");
-    expect(receiveRemoteWriteUrl("2001:db8::10", noIngress)).toBe("http://[2001:db8::10]:10908/api/v1/receive");
+describe("tenant identity and limits", () => {
+  test("the remote-write port requires a client certificate from the central CA and takes the tenant from it", () => {
+    const { receive } = values();
+    expect(flag(receive.extraArgs, "remote-write.server-tls-cert")).toBe("/etc/thanos-receive/tls/tls.crt");
+    expect(flag(receive.extraArgs, "remote-write.server-tls-key")).toBe("/etc/thanos-receive/tls/tls.key");
+    // A client CA makes Thanos require and verify a client certificate (tls.RequireAndVerifyClientCert).
+    expect(flag(receive.extraArgs, "remote-write.server-tls-client-ca")).toBe("/etc/thanos-receive/tls/ca.crt");
+    expect(flag(receive.extraArgs, "receive.tenant-certificate-field")).toBe("commonName");
+    expect(receive.extraVolumes).toContainEqual({ name: "remote-write-tls", secret: { secretName: "thanos-receive-tls" } });
+    expect(receive.extraVolumeMounts).toContainEqual({ name: "remote-write-tls", mountPath: "/etc/thanos-receive/tls", readOnly: true });
   });
 
-  test("through the ingress when it is enabled, https with a TLS Secret", () => {
+  test("plain-http lab mode has no TLS flags and no certificate mount, but keeps the limits", () => {
+    const { receive } = values((c) => (c.receive.tls = { enabled: false }));
+    expect(receive.extraArgs.filter((a) => /tls|certificate/.test(a))).toEqual([]);
+    expect(receive.extraVolumes).toEqual([{ name: "write-limits", configMap: { name: "thanos-receive-limits" } }]);
+    expect(flag(receive.extraArgs, "receive.limits-config-file")).toBe("/etc/thanos-receive/limits/limits.yaml");
+  });
+
+  test("every volume mount names a volume, outside the chart's read-only /etc/thanos", () => {
+    const { receive } = values();
+    const volumes = receive.extraVolumes.map((v) => v.name);
+    for (const mount of receive.extraVolumeMounts) {
+      expect(volumes).toContain(mount.name);
+      expect(mount.mountPath.startsWith("/etc/thanos/")).toBe(false);
+    }
+    expect(receive.extraVolumes).toContainEqual({ name: "write-limits", configMap: { name: "thanos-receive-limits" } });
+  });
+});
+
+describe("remote-write URL", () => {
+  const { ingress: noIngress, tls } = centralSettings().receive;
+  const plain = { enabled: false };
+
+  test("https from the LoadBalancer address, IPv6 in brackets", () => {
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: noIngress, tls })).toBe("https://203.0.113.10:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("receive.elb.example.com", { ingress: noIngress, tls })).toBe("https://receive.elb.example.com:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("2001:db8::10", { ingress: noIngress, tls })).toBe("https://[2001:db8::10]:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: noIngress, tls: plain })).toBe("http://203.0.113.10:10908/api/v1/receive");
+  });
+
+  test("through the ingress when it is enabled: https with mutual TLS, or in lab mode with a TLS Secret", () => {
     const ingress = { ...noIngress, enabled: true, host: "receive.example.com" };
-    expect(receiveRemoteWriteUrl("203.0.113.10", ingress)).toBe("http://receive.example.com/api/v1/receive");
-    expect(receiveRemoteWriteUrl("203.0.113.10", { ...ingress, tlsSecretName: "receive-tls" })).toBe("https://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress, tls })).toBe("https://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress, tls: plain })).toBe("http://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: { ...ingress, tlsSecretName: "receive-tls" }, tls: plain })).toBe("https://receive.example.com/api/v1/receive");
   });
 });
 

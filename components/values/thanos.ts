@@ -8,6 +8,8 @@ import * as crypto from "crypto";
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { RECEIVE_TLS_SECRET, TENANT_CERTIFICATE_FIELD } from "../receive-identity";
+import { RECEIVE_LIMITS_CONFIGMAP } from "./receive-limits";
 import {
   centralEndpoints,
   QUERY_FRONTEND_PORT,
@@ -56,6 +58,8 @@ export type ThanosValues = {
     tsdb: { retention: string };
     hashrings: { autogen: { enabled: false }; static: Hashring[] };
     extraArgs: string[];
+    extraVolumes: ExtraVolume[];
+    extraVolumeMounts: { name: string; mountPath: string; readOnly: true }[];
     service: { type: "ClusterIP"; grpcPort: number; remoteWritePort: number };
     ingress: { remoteWrite: ReceiveIngress };
     persistence: { enabled: true; size: string; storageClass: string };
@@ -94,6 +98,35 @@ export type ThanosValues = {
     autoImportPrometheusRules: { enabled: false };
   };
 };
+
+/** A pod volume from a Secret or a ConfigMap (the chart's `extraVolumes` items). */
+export type ExtraVolume = { name: string; secret: { secretName: string } } | { name: string; configMap: { name: string } };
+
+/** Where the receivers mount their TLS Secret and the limits ConfigMap (outside the chart's read-only /etc/thanos). */
+export const RECEIVE_TLS_DIR = "/etc/thanos-receive/tls";
+export const RECEIVE_LIMITS_DIR = "/etc/thanos-receive/limits";
+
+/**
+ * Mutual TLS on the remote-write port: the receivers' certificate, and the CA every client
+ * certificate must be signed by (Thanos then requires and verifies one), and the tenant taken
+ * from the client certificate, ignoring the tenant header. The HTTP port (probes, metrics) and
+ * the gRPC port between receivers stay as they are.
+ */
+export function receiveTlsArgs(): string[] {
+  return [
+    `--remote-write.server-tls-cert=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.certKey}`,
+    `--remote-write.server-tls-key=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.keyKey}`,
+    `--remote-write.server-tls-client-ca=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.caKey}`,
+    `--receive.tenant-certificate-field=${TENANT_CERTIFICATE_FIELD}`,
+  ];
+}
+
+/**
+ * An Ingress that passes TLS through to the receivers (ingress-nginx, whose controller must run
+ * with --enable-ssl-passthrough): terminating it at the Ingress would hide the client
+ * certificate the tenant is read from.
+ */
+export const SSL_PASSTHROUGH_ANNOTATION = { "nginx.ingress.kubernetes.io/ssl-passthrough": "true" } as const;
 
 interface ReceiveIngress {
   enabled: boolean;
@@ -177,16 +210,27 @@ export function thanosValues({ release, settings, rulerRules, objstoreChecksum }
         autogen: { enabled: false },
         static: [{ hashring: "default", algorithm: "ketama", endpoints: endpoints.receiveEndpoints(receive.replicas) }],
       },
-      // Standalone mode has no replication-factor key; the tenant label and default tenant have no keys either.
+      // Standalone mode has no replication-factor key; the tenant label, default tenant, TLS and limits have no keys either.
       extraArgs: [
         `--receive.replication-factor=${receive.replicationFactor}`,
         `--receive.tenant-label-name=${receive.tenantLabel}`,
         `--receive.default-tenant-id=${receive.defaultTenant}`,
+        ...(receive.tls.enabled ? receiveTlsArgs() : []),
+        `--receive.limits-config-file=${RECEIVE_LIMITS_DIR}/${RECEIVE_LIMITS_CONFIGMAP.key}`,
+      ],
+      // CentralThanos declares the Secret and the ConfigMap before the release.
+      extraVolumes: [
+        ...(receive.tls.enabled ? [{ name: "remote-write-tls", secret: { secretName: RECEIVE_TLS_SECRET.name } }] : []),
+        { name: "write-limits", configMap: { name: RECEIVE_LIMITS_CONFIGMAP.name } },
+      ],
+      extraVolumeMounts: [
+        ...(receive.tls.enabled ? [{ name: "remote-write-tls", mountPath: RECEIVE_TLS_DIR, readOnly: true as const }] : []),
+        { name: "write-limits", mountPath: RECEIVE_LIMITS_DIR, readOnly: true },
       ],
       // Stays ClusterIP: the chart's Service would also expose the HTTP API and cannot take a
       // fixed IP or source ranges, so CentralThanos declares the LoadBalancer itself.
       service: { type: "ClusterIP", grpcPort: RECEIVE_GRPC_PORT, remoteWritePort: RECEIVE_REMOTE_WRITE_PORT },
-      ingress: { remoteWrite: receiveIngress(receive.ingress) },
+      ingress: { remoteWrite: receiveIngress(receive.ingress, receive.tls.enabled) },
       persistence: { enabled: true, size: receive.storageSize, storageClass: receive.storageClassName ?? "" },
       resources: receive.resources,
       // Resources come from config; a VPA in Auto mode would override them and evict receivers.
@@ -268,13 +312,13 @@ export function thanosValues({ release, settings, rulerRules, objstoreChecksum }
   };
 }
 
-function receiveIngress(ingress: CentralSettings["receive"]["ingress"]): ReceiveIngress {
+function receiveIngress(ingress: CentralSettings["receive"]["ingress"], mutualTls: boolean): ReceiveIngress {
   if (!ingress.enabled) return { enabled: false };
   const host = ingress.host!;
   return {
     enabled: true,
     className: ingress.className ?? "",
-    annotations: ingress.annotations,
+    annotations: mutualTls ? { ...SSL_PASSTHROUGH_ANNOTATION, ...ingress.annotations } : ingress.annotations,
     hosts: [{ host, paths: [{ path: "/", pathType: "Prefix" }] }],
     tls: ingress.tlsSecretName ? [{ secretName: ingress.tlsSecretName, hosts: [host] }] : [],
   };
