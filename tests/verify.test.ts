@@ -4,6 +4,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
+import { EXPIRY_WARNING_DAYS } from "../components/receive-identity";
 import { parseVerifyArgs, UsageError } from "../scripts/verify/args";
 import {
   buildQueries,
@@ -25,6 +26,11 @@ import { verify } from "../scripts/verify/run";
 import { pulumiStackOutputs, readOutputsFile } from "../scripts/verify/sources";
 import { scratchDir } from "./support";
 
+/** A real certificate (public, no key) valid until 2036-11-21T06:23:47Z; the checks only read its notAfter. */
+const CERT = fs.readFileSync(path.join(__dirname, "fixtures", "verify-certificate.pem"), "utf8");
+const CERT_NOT_AFTER = Date.UTC(2036, 10, 21, 6, 23, 47) / 1000;
+const DAY = 86_400;
+
 const CENTRAL = {
   role: "central",
   cluster: "cluster-01",
@@ -41,8 +47,16 @@ const CENTRAL = {
     { id: "cluster-03", cluster: "cluster-03" },
   ],
   retention: { raw: "7d", fiveMinutes: "30d", oneHour: "180d" },
+  receiveTls: {
+    enabled: true,
+    caCert: CERT,
+    serverName: "thanos-receive-remote-write.monitoring.svc.cluster.local",
+    serverCert: CERT,
+    clientCerts: { "tenant-a": CERT, "cluster-02": CERT, "cluster-03": CERT },
+  },
   bucketCredentials: "[secret]",
   grafanaAdminPassword: "[secret]",
+  tenantCredentials: "[secret]",
 };
 const EDGE = { role: "edge", cluster: "cluster-04", remoteWriteUrl: CENTRAL.receiveRemoteWriteUrl, tenants: [{ id: "cluster-04", cluster: "cluster-04" }] };
 
@@ -51,7 +65,12 @@ const EXPECTATIONS: Expectations = expectationsFrom([loaded(CENTRAL, "central.js
 
 describe("stack outputs", () => {
   test("central outputs with or without --show-secrets give the query URL, tenant label and sorted tenants", () => {
-    const shown = { ...CENTRAL, grafanaAdminPassword: "pw", bucketCredentials: { thanos: { accessKey: "a", secretKey: "b" }, longhorn: { accessKey: "a", secretKey: "b" }, opensearch: { accessKey: "a", secretKey: "b" } } };
+    const shown = {
+      ...CENTRAL,
+      grafanaAdminPassword: "pw",
+      bucketCredentials: { thanos: { accessKey: "a", secretKey: "b" }, longhorn: { accessKey: "a", secretKey: "b" }, opensearch: { accessKey: "a", secretKey: "b" } },
+      tenantCredentials: { "tenant-a": { certPem: CERT, keyPem: "-----BEGIN EC PRIVATE KEY-----" } },
+    };
     for (const doc of [CENTRAL, shown]) {
       expect(expectationsFrom([loaded(doc, "central.json")])).toEqual({
         centralCluster: "cluster-01",
@@ -64,6 +83,8 @@ describe("stack outputs", () => {
         ],
         clusters: ["cluster-02", "cluster-03"],
         rawRetention: "7d",
+        receiveTls: CENTRAL.receiveTls,
+        tenantHeader: "THANOS-TENANT",
       });
     }
   });
@@ -126,7 +147,7 @@ const HISTORY = historyQueries(EXPECTATIONS, NOW);
 
 describe("queries", () => {
   const queries = buildQueries(EXPECTATIONS, DEFAULT_CHECK_SETTINGS);
-  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, history: HISTORY.plain.query, ...queries.components };
+  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, limited: queries.limited, history: HISTORY.plain.query, ...queries.components };
 
   test.each(Object.entries(all))("%s parses as PromQL", (_name, query) => {
     const errors: number[] = [];
@@ -221,6 +242,7 @@ const HEALTHY: QueryResults = {
     plain: [hourly("cluster-02", 25), hourly("cluster-03", 20)],
     anyResolution: [hourly("cluster-02", 25), hourly("cluster-03", 25)],
   },
+  limited: [],
 };
 const QUERY_URL = "http://127.0.0.1:9090";
 const failing = (r: Report) => r.rows.filter((row) => !row.ok).map((row) => [row.check, row.cluster, row.tenant ?? "-", row.status]);
@@ -240,7 +262,14 @@ describe("evaluation", () => {
       ["receive", "cluster-01", "-", "ok"],
       ["store-gateway", "cluster-01", "-", "ok"],
       ["compactor", "cluster-01", "-", "ok"],
+      ["limits", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-02", "cluster-02", "ok"],
+      ["certificate", "cluster-03", "cluster-03", "ok"],
+      ["certificate", "cluster-02", "tenant-a", "ok"],
     ]);
+    expect(report.rows.filter((r) => r.warning)).toEqual([]);
     // The cluster row shows its freshest tenant.
     expect(report.rows.find((r) => r.check === "remote-write" && r.cluster === "cluster-02")?.newestSampleAgeSeconds).toBe(4);
     expect(report.rows.find((r) => r.check === "remote-write" && r.cluster === "cluster-03")?.detail).toBe("0.05% of samples failed (0.5 of 1000/s over 5m; limit 1.00%)");
@@ -328,6 +357,65 @@ describe("evaluation", () => {
   });
 });
 
+describe("tenant identity and limits", () => {
+  test("limits: the receivers' refusals per tenant fail verify, 429 for head series and 413 for request limits", () => {
+    const limited = [s({ tenant: "tenant-a", limit: "head_series" }, 41.2), s({ tenant: "cluster-03", limit: "samples" }, 3), s({ tenant: "cluster-02", limit: "series" }, 0)];
+    const report = evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, { ...HEALTHY, limited }, QUERY_URL);
+    expect(failing(report)).toEqual([
+      ["limits", "cluster-03", "cluster-03", "limited"],
+      ["limits", "cluster-02", "tenant-a", "limited"],
+    ]);
+    expect(report.rows.filter((r) => r.check === "limits").map((r) => r.detail)).toEqual([
+      "3 writes refused with 413 in the last 5m: requests over the tenant's samples-per-request limit (central.receive.limits)",
+      "41 writes refused with 429 in the last 5m: active series over the tenant's head series limit (central.receive.limits)",
+    ]);
+  });
+
+  test("the limits query reads the receivers' limiter metrics of the central cluster, which name the certificate's tenant", () => {
+    const { limited } = buildQueries(EXPECTATIONS, DEFAULT_CHECK_SETTINGS);
+    expect(limited).toContain('increase(thanos_receive_write_limits_hit_count{cluster="cluster-01", job=~".*receive.*"}[5m])');
+    expect(limited).toContain('label_replace(increase(thanos_receive_head_series_limited_requests_total{cluster="cluster-01", job=~".*receive.*"}[5m]), "limit", "head_series", "", "")');
+  });
+
+  test(`certificates: a warning ${EXPIRY_WARNING_DAYS} days before one expires, a failure once it has`, () => {
+    const at = (now: number) => evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], now);
+    const certificateRows = (r: Report) => r.rows.filter((row) => row.check === "certificate");
+
+    const fine = at(CERT_NOT_AFTER - 31 * DAY);
+    expect(certificateRows(fine).map((r) => [r.status, r.ok, r.warning ?? false])).toEqual(Array(5).fill(["ok", true, false]));
+    expect(certificateRows(fine)[0].detail).toBe("the receivers' CA expires on 2036-11-21, in 31d");
+
+    const soon = at(CERT_NOT_AFTER - 12 * DAY);
+    expect(soon.healthy).toBe(true);
+    expect(certificateRows(soon).map((r) => [r.status, r.ok, r.warning])).toEqual(Array(5).fill(["expiring", true, true]));
+    expect(certificateRows(soon).find((r) => r.tenant === "tenant-a")?.detail).toBe(
+      "tenant-a's client certificate expires on 2036-11-21, in 12d (under 30d): run pulumi up on the central stack, then on the edge stacks",
+    );
+    const table = renderTable(soon).split("\n");
+    expect(table).toContain("WARNING: certificate tenant-a: tenant-a's client certificate expires on 2036-11-21, in 12d (under 30d): run pulumi up on the central stack, then on the edge stacks");
+    expect(table).toContain("healthy: all 16 checks passed, 5 warnings (http://127.0.0.1:9090, max age 5m00s)");
+
+    const expired = at(CERT_NOT_AFTER + DAY);
+    expect(failing(expired).filter(([check]) => check === "certificate")).toHaveLength(5);
+    expect(certificateRows(expired).find((r) => r.tenant === "cluster-03")?.detail).toBe(
+      "cluster-03's client certificate expired on 2036-11-21: the receivers refuse its writes; run pulumi up on the central stack, then on the edge stacks",
+    );
+  });
+
+  test("a certificate that does not parse fails; plain-http lab mode is a warning", () => {
+    const broken = expectationsFrom([loaded({ ...CENTRAL, receiveTls: { ...CENTRAL.receiveTls, serverCert: "-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n" } }, "c.json")]);
+    const report = evaluate(broken, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], NOW);
+    expect(failing(report)).toEqual([["certificate", "cluster-01", "-", "invalid"]]);
+    expect(report.rows.find((r) => r.status === "invalid")?.detail).toMatch(/^the receivers' certificate \(thanos-receive-remote-write\.monitoring\.svc\.cluster\.local\) is not a PEM certificate/);
+
+    const plain = expectationsFrom([loaded({ ...CENTRAL, receiveTls: { enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} } }, "c.json")]);
+    const lab = evaluate(plain, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], NOW);
+    expect(lab.healthy).toBe(true);
+    expect(lab.rows.filter((r) => r.check === "certificate" || r.check === "tls").map((r) => [r.check, r.status, r.warning])).toEqual([["tls", "plain-http", true]]);
+    expect(renderTable(lab)).toContain("WARNING: tls: PLAIN-HTTP REMOTE WRITE (central.receive.tls.enabled: false, for labs only)");
+  });
+});
+
 describe("rendering", () => {
   test("formats ages compactly", () => {
     expect([0, 4.6, 59, 60, 245, 3600, 7380, 86400 + 4 * 3600, -2].map(formatAge)).toEqual(["0s", "5s", "59s", "1m00s", "4m05s", "1h00m", "2h03m", "1d04h", "0s"]);
@@ -341,9 +429,9 @@ describe("rendering", () => {
     expect(lines[1]).toBe('samples        cluster-02  cluster-02  ok       4s ago         newest up{cluster="cluster-02", tenant_id="cluster-02"} sample within 5m00s');
     expect(lines[2]).toBe('samples        cluster-02  tenant-a    MISSING  -              no up{cluster="cluster-02", tenant_id="tenant-a"} sample in the last 1h00m');
     expect(lines).toContain("warning from the query API: partial response");
-    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 10 checks failed (http://127.0.0.1:9090, max age 5m00s)");
+    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 16 checks failed (http://127.0.0.1:9090, max age 5m00s)");
     expect(lines.every((l) => l === l.trimEnd())).toBe(true);
-    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 10 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
+    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 16 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
   });
 
   test("JSON carries the same rows and verdict", () => {
@@ -482,6 +570,7 @@ describe("query API client", () => {
       [built.sampleAge, HEALTHY.sampleAge],
       [built.failedRate, HEALTHY.failedRate],
       [built.sentRate, HEALTHY.sentRate],
+      [built.limited, HEALTHY.limited],
       ...Object.entries(built.components).map(([name, q]) => [q, HEALTHY.components[name]] as [string, Sample[]]),
     ]);
     const ranges: RangeQuery[] = [];
@@ -499,6 +588,6 @@ describe("query API client", () => {
     const report = await verify({ expectations: EXPECTATIONS, client, nowSeconds: NOW });
     expect(queries.sort()).toEqual([...answers.keys()].sort());
     expect(ranges).toEqual([HISTORY.plain, HISTORY.anyResolution]);
-    expect(report).toEqual(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, "http://fake:9090"));
+    expect(report).toEqual(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, "http://fake:9090", [], NOW));
   });
 });

@@ -15,6 +15,7 @@
 import { parseDuration } from "../../components/duration";
 import { REMOTE_WRITE_METRICS } from "../../components/remote-write";
 import { Expectations } from "./expectations";
+import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
 
 /** One element of an instant vector. */
 export interface Sample {
@@ -90,6 +91,8 @@ export interface Queries {
   sentRate: string;
   /** `up` of each Thanos component's targets in the central cluster. */
   components: Record<string, string>;
+  /** Writes the receivers refused per tenant and limit (413, 429). */
+  limited: string;
 }
 
 /**
@@ -141,6 +144,7 @@ export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "c
     failedRate: `${rate(m.failed)}\nor\n${rate(m.legacyFailed)}`,
     sentRate: `${rate(m.sent)}\nor\n(${rate(m.legacyFailed)} + ${rate(m.legacySucceeded)})`,
     components,
+    limited: limitsQuery(expectations.centralCluster, settings),
   };
 }
 
@@ -151,9 +155,24 @@ export interface QueryResults {
   sentRate: Sample[];
   components: Record<string, Sample[]>;
   history: { window: { start: number; end: number }; plain: Series[]; anyResolution: Series[] };
+  limited: Sample[];
 }
 
-export type RowStatus = "ok" | "stale" | "missing" | "failing" | "no-data" | "no-history" | "down" | "no-targets" | "unexpected";
+export type RowStatus =
+  | "ok"
+  | "stale"
+  | "missing"
+  | "failing"
+  | "no-data"
+  | "no-history"
+  | "down"
+  | "no-targets"
+  | "unexpected"
+  | "limited"
+  | "expiring"
+  | "expired"
+  | "invalid"
+  | "plain-http";
 
 export interface Row {
   /** `samples` (per tenant), `remote-write` and `history` (per cluster) or a Thanos component's name. */
@@ -163,6 +182,8 @@ export interface Row {
   status: RowStatus;
   /** False when this row makes verify fail. */
   ok: boolean;
+  /** True for a passing row that still needs attention (a certificate about to expire, plain-http lab mode). */
+  warning?: boolean;
   /** Age of the newest `up` sample, seconds; absent when none was found. */
   newestSampleAgeSeconds?: number;
   detail: string;
@@ -332,11 +353,25 @@ function historyRows(expectations: Expectations, results: QueryResults): Row[] {
   });
 }
 
-/** Turns the query answers into one row per tenant, cluster and Thanos component. */
-export function evaluate(expectations: Expectations, settings: CheckSettings, results: QueryResults, queryUrl: string, warnings: string[] = []): Report {
+/** Turns the query answers into one row per tenant, cluster, Thanos component and certificate; certificates are judged at `nowSeconds`. */
+export function evaluate(
+  expectations: Expectations,
+  settings: CheckSettings,
+  results: QueryResults,
+  queryUrl: string,
+  warnings: string[] = [],
+  nowSeconds = Date.now() / 1000,
+): Report {
   const samples = sampleRows(expectations, settings, results.sampleAge);
   const byCluster = new Map<string, Row[]>();
   for (const r of samples.filter((r) => r.status !== "unexpected")) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r]);
-  const rows = [...samples, ...remoteWriteRows(expectations, settings, results, byCluster), ...historyRows(expectations, results), ...componentRows(expectations, results)];
+  const rows = [
+    ...samples,
+    ...remoteWriteRows(expectations, settings, results, byCluster),
+    ...historyRows(expectations, results),
+    ...componentRows(expectations, results),
+    ...limitRows(expectations, settings, results.limited),
+    ...certificateRows(expectations, nowSeconds),
+  ];
   return { healthy: rows.every((r) => r.ok), queryUrl, settings, rows, warnings };
 }

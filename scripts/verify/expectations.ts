@@ -4,7 +4,7 @@
  * labels, and every tenant of every stack, each `{id, cluster}`.
  */
 import { z } from "zod";
-import { centralOutputsSchema, edgeOutputsSchema, SECRET_OUTPUTS, TenantRef } from "../../components/outputs";
+import { centralOutputsSchema, edgeOutputsSchema, ReceiveTlsOutput, SECRET_OUTPUTS, TenantRef } from "../../components/outputs";
 
 /** A stack's outputs could not be used; the message names the source and the keys. */
 export class OutputsError extends Error {
@@ -37,6 +37,10 @@ export interface Expectations {
   clusters: string[];
   /** How long the compactor keeps raw blocks (`central.retention.raw`); older data is downsampled only. */
   rawRetention: string;
+  /** The receivers' mutual TLS as central exports it: whether it is on, and the certificates whose expiry verify checks. */
+  receiveTls: ReceiveTlsOutput;
+  /** The header that names the tenant in plain-http lab mode. */
+  tenantHeader: string;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -102,5 +106,7 @@ export function expectationsFrom(outputs: { source: string; outputs: OutputsForV
     tenants,
     clusters: [...new Set(tenants.map((t) => t.cluster))].sort(),
     rawRetention: central.retention.raw,
+    receiveTls: central.receiveTls,
+    tenantHeader: central.tenantHeader,
   };
 }

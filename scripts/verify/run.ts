@@ -23,17 +23,19 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
   const settings: CheckSettings = { ...DEFAULT_CHECK_SETTINGS, ...opts.settings };
   const client = opts.client ?? httpQueryClient(opts.queryUrl ?? opts.expectations.queryUrl, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   const queries = buildQueries(opts.expectations, settings);
-  const history = historyQueries(opts.expectations, opts.nowSeconds ?? Date.now() / 1000);
+  const nowSeconds = opts.nowSeconds ?? Date.now() / 1000;
+  const history = historyQueries(opts.expectations, nowSeconds);
   const componentNames = Object.keys(queries.components);
-  const [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, ...components] = await Promise.all([
+  const [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components] = await Promise.all([
     client.range(history.plain),
     client.range(history.anyResolution),
     client.instant(queries.sampleAge),
     client.instant(queries.failedRate),
     client.instant(queries.sentRate),
+    client.instant(queries.limited),
     ...componentNames.map((name) => client.instant(queries.components[name])),
   ]);
-  const warnings = [...new Set([plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, ...components].flatMap((r) => r.warnings))];
+  const warnings = [...new Set([plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components].flatMap((r) => r.warnings))];
   return evaluate(
     opts.expectations,
     settings,
@@ -43,8 +45,10 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
       sentRate: sentRate.samples,
       components: Object.fromEntries(componentNames.map((name, i) => [name, components[i].samples])),
       history: { window: { start: history.plain.start, end: history.plain.end }, plain: plainHistory.series, anyResolution: anyResolutionHistory.series },
+      limited: limited.samples,
     },
     client.baseUrl,
     warnings,
+    nowSeconds,
   );
 }
