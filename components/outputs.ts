@@ -37,7 +37,7 @@ export const centralOutputsSchema = z.object({
   receiveRemoteWriteUrl: z.string(),
   /** The receive LoadBalancer's IP or host name, as the Service status reports it. */
   receiveAddress: z.string(),
-  /** The header receivers read the tenant from. */
+  /** The header agents send their tenant id in; the receivers read the tenant from it only without TLS (lab mode). */
   tenantHeader: z.string(),
   /** The label receivers add to every series with the tenant id. */
   tenantLabel: z.string(),

@@ -128,7 +128,7 @@ export function rulerRuleGroups(config: RulerConfig): RuleGroup[] {
               description:
                 `An edge stack file declares this tenant, but no sample arrived from it in the last ${SILENCE} (or ever). ` +
                 `Runbook: 1) on the cluster, check the agent writing as this tenant (the cluster agent, or the tenant's PrometheusAgent in the namespace named after it); ` +
-                `2) check that its remote-write header carries the tenant id; ` +
+                `2) check that it writes with its own tenant's client certificate (Secret remote-write-client in its namespace), unexpired (npm run verify); ` +
                 `3) check the network path to the receive LoadBalancer; ` +
                 `4) if the tenant was retired on purpose, remove it from its edge stack file and deploy the central stack again.`,
             },
@@ -154,7 +154,7 @@ export function rulerRuleGroups(config: RulerConfig): RuleGroup[] {
             description:
               `{{ $value | humanizePercentage }} of the samples the agent sent in the last 5m were rejected (more than 1%); they are lost. ` +
               `Runbook: 1) agent logs (kubectl -n monitoring logs on the cluster's prometheus agent pod) for the HTTP status; ` +
-              `2) 4xx: the receiver rejects the data (out-of-order, tenant header, limits) - check the receive logs for the tenant; ` +
+              `2) 4xx: the receiver rejects the data (out-of-order, or a tenant limit: see ThanosReceiveTenantLimited) - check the receive logs for the tenant; a TLS error: its client certificate (npm run verify); ` +
               `3) 5xx: check ThanosReceive* alerts and the receivers' health on the central cluster.`,
           },
         },
@@ -209,7 +209,7 @@ export function rulerRuleGroups(config: RulerConfig): RuleGroup[] {
             description:
               `Central received samples from this cluster and tenant in the last ${REMEMBER_SOURCES} but none in the last ${SILENCE}. ` +
               `Runbook: 1) on the edge cluster, check the agent pod (kubectl -n monitoring get pods; logs); ` +
-              `2) check the remote-write URL and the tenant header in its config; ` +
+              `2) check the remote-write URL and its client certificate (Secret remote-write-client, unexpired: npm run verify); ` +
               `3) check the network path to the receive LoadBalancer (loadBalancerSourceRanges, firewalls); ` +
               `4) the agent keeps up to edge.wal.maxTime of samples and sends them once the path is back.`,
           },

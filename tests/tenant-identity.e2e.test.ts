@@ -100,7 +100,7 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
   afterAll(async () => {
     await Promise.all(extraAgents.map((a) => a.process.stop()));
     await platform?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp && !process.env.KEEP_E2E_DIR) fs.rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 
   test("every agent writes over mutual TLS with its own tenant's certificate; verify is healthy and checks every certificate", async () => {
