@@ -26,11 +26,19 @@ export function agentPod(agent: AgentPlan): string {
   return `prom-agent-${agent.resourceName}-0`;
 }
 
+/** A scrape job beside the agent's own: the benchmark's load generator. */
+export interface ScrapeJob {
+  job: string;
+  /** Addresses with their target labels (`__param_<name>` labels become URL parameters). */
+  targets: { address: string; labels?: Record<string, string> }[];
+}
+
 export interface AgentOptions {
   port: number;
   remoteWriteUrl: string;
   nodeExporterPort: number;
   scrapeInterval: string;
+  extraScrapeJobs?: ScrapeJob[];
 }
 
 export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string, unknown> {
@@ -42,6 +50,10 @@ export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string
     scrape_configs: [
       { job_name: AGENT_SELF_JOB, static_configs: [{ targets: [loopback(opts.port)] }] },
       { job_name: "node-exporter", static_configs: [{ targets: [loopback(opts.nodeExporterPort)] }] },
+      ...(opts.extraScrapeJobs ?? []).map((job) => ({
+        job_name: job.job,
+        static_configs: job.targets.map((t) => ({ targets: [t.address], ...(t.labels ? { labels: t.labels } : {}) })),
+      })),
     ],
     remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl })),
   };

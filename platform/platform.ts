@@ -12,7 +12,7 @@ import * as path from "path";
 import { PolicyDocument, thanosObjstoreConfig } from "../components/bucket-access";
 import { CentralSettings } from "../components/config";
 import { centralEndpoints } from "../components/values/central-endpoints";
-import { Agent, startAgent } from "./agent";
+import { Agent, ScrapeJob, startAgent } from "./agent";
 import { startAlertmanager } from "./alertmanager";
 import { centralPrometheusPod, startCentralPrometheus, ScrapeTarget } from "./central-prometheus";
 import { startCompactor } from "./compactor";
@@ -26,7 +26,7 @@ import { Receiver, startReceivers } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
-import { FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
+import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
 import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos-process";
 import { WebhookSink } from "./webhook-sink";
 
@@ -40,6 +40,8 @@ export interface PlatformOptions {
    * compression for loopback (the charts' default is 30s); the Ruler keeps the program's.
    */
   scrapeInterval?: string;
+  /** Scrape jobs an agent runs beside its own (the benchmark's load generators); none by default. */
+  extraScrapeJobs?: (agent: AgentPlan) => ScrapeJob[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -190,7 +192,13 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     const nodeExporter = await startNodeExporter(dir, nodeExporterPort);
     log(`agents: ${fleet.agents.map((a) => a.name).join(", ")}`);
     const agents = await Promise.all(
-      fleet.agents.map(async (agent) => startAgent(dir, agent, { port: await freePort(), remoteWriteUrl: `${loadBalancer.url}/api/v1/receive`, nodeExporterPort, scrapeInterval })),
+      fleet.agents.map(async (agent) => startAgent(dir, agent, {
+          port: await freePort(),
+          remoteWriteUrl: `${loadBalancer.url}/api/v1/receive`,
+          nodeExporterPort,
+          scrapeInterval,
+          extraScrapeJobs: opts.extraScrapeJobs?.(agent),
+        })),
     );
 
     const urls: PlatformUrls = {
