@@ -150,6 +150,18 @@ export function levelsTable(levels: LevelResult[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** Every agent at one level: its share, rate, lag, memory and CPU. */
+export function agentsTable(level: LevelResult): string {
+  const lines = [
+    "| agent | active series | samples/s sent | lag p50 / p99 | peak RSS | CPU |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...level.window.perAgent.map(
+      (a) => `| ${a.agent} | ${fmt(a.activeSeries)} | ${fmt(a.sentSamplesPerSecond)} | ${fmt(a.lagP50Seconds, 2)} / ${fmt(a.lagP99Seconds, 2)} s | ${fmt(mib(a.rssMaxBytes))} MiB | ${fmt(a.cpuCores, 3)} cores |`,
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
 export function markdownReport(results: BenchResults): string {
   const m = results.machine;
   return [
@@ -163,6 +175,7 @@ export function markdownReport(results: BenchResults): string {
     "## Every level",
     "",
     levelsTable(results.levels),
+    ...results.levels.flatMap((l) => [`## Agents at ${l.level}x`, "", agentsTable(l)]),
     ...results.notes.map((n) => `- ${n}`),
     "",
   ].join("\n");
@@ -178,6 +191,10 @@ export const GNUPLOT_MISSING = "gnuplot is not installed: apt-get install -y gnu
 /** Renders the throughput and lag plot with gnuplot; rejects with the install command when gnuplot is missing. */
 export function renderPlot(levels: LevelResult[], pngFile: string, title: string): Promise<void> {
   const dataFile = `${pngFile}.dat`;
+  // Headroom above the highest point, so no line runs along the frame.
+  const finite = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const rateMax = Math.max(1, ...finite(levels.flatMap((l) => [l.offeredSamplesPerSecond, l.window.ingestedSamplesPerSecond]))) * 1.15;
+  const lagMax = Math.max(1, ...finite(levels.map((l) => l.window.lagP99Seconds))) * 1.3;
   fs.writeFileSync(dataFile, plotData(levels));
   const script = [
     `set terminal pngcairo size 1000,600 font ",11"`,
@@ -190,8 +207,8 @@ export function renderPlot(levels: LevelResult[], pngFile: string, title: string
     `set xtics (${levels.map((l) => `"${l.level}x" ${l.level}`).join(", ")})`,
     `set ytics nomirror`,
     `set y2tics`,
-    `set yrange [0:*]`,
-    `set y2range [0:*]`,
+    `set yrange [0:${rateMax.toFixed(0)}]`,
+    `set y2range [0:${lagMax.toFixed(1)}]`,
     `set grid`,
     `set key top left`,
     `plot ${JSON.stringify(dataFile)} using 1:2 with linespoints lw 2 title "offered samples/s", ` +

@@ -149,8 +149,9 @@ async function main(): Promise<void> {
     console.log(BENCH_USAGE);
     return;
   }
-  if (!findTool("loadgen") || !findTool("thanos") || !findTool("prometheus")) throw new ToolMissingError(!findTool("loadgen") ? "loadgen" : "thanos");
-  if (!fs.existsSync("/usr/bin/gnuplot") && !process.env.PATH?.split(":").some((d) => fs.existsSync(path.join(d, "gnuplot")))) {
+  const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter", "loadgen"] as const).find((bin) => !findTool(bin));
+  if (missing) throw new ToolMissingError(missing);
+  if (!(process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(path.join(d, "gnuplot")))) {
     console.error(`bench: ${GNUPLOT_MISSING} (needed for the plot)`);
     process.exit(2);
   }
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
   notes.push(
     "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
     `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
-    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent.",
+    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent. Prometheus sets both gauges in whole seconds, so lag readings are whole seconds.",
     "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
     "The dashboards read the platform's own metrics (a few thousand series), not the generated load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
   );

@@ -3,7 +3,7 @@ import { BenchArgsError, parseBenchArgs } from "../bench/args";
 import { generatorSize, LoadGenerator, loadgenArgs, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { parseExposition, sumOf } from "../bench/metrics";
 import { dashboardQueriesFromPlan, QueryTiming, summarizeQueries } from "../bench/queries";
-import { BenchResults, ceilingOf, LevelResult, markdownTable, plotData, SEED, seedTable, verdict } from "../bench/report";
+import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownTable, plotData, SEED, seedTable, verdict } from "../bench/report";
 import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../bench/sampler";
 import { increase, percentile, ratePerSecond } from "../bench/stats";
 import { edgeStackFile, scalingFactor } from "../bench/synth-scale";
@@ -259,6 +259,8 @@ describe("verdict and ceiling", () => {
     const md = markdownTable(rows);
     expect(md.split("\n")[0]).toBe("| | seed | measured | ratio |");
     expect(md).toContain("| Active series (fleet) | 110,000 | 112,200 | 1.02 |");
+    one.window.perAgent = [{ agent: "cluster-03", activeSeries: 36_669, sentSamplesPerSecond: 2448.4, lagP50Seconds: 0, lagP99Seconds: 5, maxShards: 1, rssMaxBytes: 183 * 2 ** 20, cpuCores: 0.0114 }];
+    expect(agentsTable(one).split("\n")[2]).toBe("| cluster-03 | 36,669 | 2,448 | 0.00 / 5.00 s | 183 MiB | 0.011 cores |");
     expect(plotData([one]).trim().split(" ")).toEqual(["1", String((110_000 / 15).toString()), "7480", "0.2", "1"]);
   });
 });
