@@ -13,9 +13,6 @@ import { startPlatform, LocalPlatform } from "../platform/platform";
 import { loopback } from "../platform/thanos-process";
 import { findTool, ToolMissingError } from "../platform/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
-
-/** Series per generated metric, as avalanche's default. */
-const SERIES_PER_METRIC = 10;
 import { dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { Sampler, summarize } from "../bench/sampler";
@@ -23,6 +20,9 @@ import { measureSynthScale, scalingFactor } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
 
 const log = (line: string) => console.log(`bench: ${line}`);
+
+/** Series per generated metric, as avalanche's default. */
+const SERIES_PER_METRIC = 10;
 
 function memAvailableBytes(): number {
   const match = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));
@@ -47,7 +47,7 @@ function startProgress(sampler: Sampler, state: { level: number; phase: string; 
     const elapsed = Math.round((Date.now() - state.began) / 1000);
     const left = Math.max(0, Math.round((state.phaseEnds - Date.now()) / 1000));
     log(
-      `[${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, "0")}s] level ${state.level}x ${state.phase} (${left}s left): ` +
+      `[${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, "0")}s] ${state.level ? `level ${state.level}x ` : ""}${state.phase} (${left}s left): ` +
         `${Math.round(recent.ingestedSamplesPerSecond ?? 0)} samples/s ingested, ${Math.round(recent.activeSeries ?? 0)} active series, ` +
         `lag p99 ${(recent.lagP99Seconds ?? 0).toFixed(2)}s, failed ${recent.failedSamples}, retried ${recent.retriedSamples}`,
     );
