@@ -373,13 +373,17 @@ const edgeSchema = z
         // Sized for the seed's load (about 7,800 samples/s across the fleet, 2-3k per agent):
         // one shard sends ~40k samples/s, so 20 shards drain a 2h backlog in minutes without
         // letting six recovering agents open 300 connections against three receivers.
+        // batchSendDeadline 2s, not Prometheus' 5s: an agent sending under 1,000 samples/s
+        // (a tenant's) fills a batch of 2,000 more slowly than that, so its samples waited up
+        // to 5s; `npm run bench` at the seed's load, two pairs of runs: fleet lag p99 6s -> 3s
+        // and 8s -> 6s, receiver CPU unchanged (README, Performance).
         queue: z
           .strictObject({
             capacity: count(1, 1_000_000, "samples every shard buffers in the agent's memory").default(10000),
             minShards: count(1, 1000, SHARDS).default(1),
             maxShards: count(1, 1000, SHARDS).default(20),
             maxSamplesPerSend: count(1, 100_000, "samples in one request to the receivers").default(2000),
-            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("5s"),
+            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("2s"),
             minBackoff: durationUpTo("5m", BACKOFF).default("30ms"),
             maxBackoff: durationUpTo("5m", BACKOFF).default("30s"),
           })

@@ -28,6 +28,13 @@ export function agentPod(agent: AgentPlan): string {
   return `prom-agent-${agent.resourceName}-0`;
 }
 
+/** A scrape job beside the agent's own: the benchmark's load generator. */
+export interface ScrapeJob {
+  job: string;
+  /** Addresses with their target labels (`__param_<name>` labels become URL parameters). */
+  targets: { address: string; labels?: Record<string, string> }[];
+}
+
 export interface AgentOptions {
   port: number;
   remoteWriteUrl: string;
@@ -35,6 +42,7 @@ export interface AgentOptions {
   scrapeInterval: string;
   /** The local file of a Secret key the remote write names (the operator mounts them). */
   secretFile?: (ref: SecretKeyRef) => string;
+  extraScrapeJobs?: ScrapeJob[];
 }
 
 /**
@@ -63,6 +71,10 @@ export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string
     scrape_configs: [
       { job_name: AGENT_SELF_JOB, static_configs: [{ targets: [loopback(opts.port)] }] },
       { job_name: "node-exporter", static_configs: [{ targets: [loopback(opts.nodeExporterPort)] }] },
+      ...(opts.extraScrapeJobs ?? []).map((job) => ({
+        job_name: job.job,
+        static_configs: job.targets.map((t) => ({ targets: [t.address], ...(t.labels ? { labels: t.labels } : {}) })),
+      })),
     ],
     remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl }, { secretFile: opts.secretFile })),
   };

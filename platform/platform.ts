@@ -12,7 +12,7 @@ import * as path from "path";
 import { PolicyDocument, thanosObjstoreConfig } from "../components/bucket-access";
 import { CentralSettings } from "../components/config";
 import { centralEndpoints } from "../components/values/central-endpoints";
-import { Agent, agentSecretFiles, startAgent } from "./agent";
+import { Agent, agentSecretFiles, ScrapeJob, startAgent } from "./agent";
 import { startAlertmanager } from "./alertmanager";
 import { centralPrometheusPod, startCentralPrometheus, ScrapeTarget } from "./central-prometheus";
 import { startCompactor } from "./compactor";
@@ -27,7 +27,7 @@ import { atLoopback, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
-import { FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
+import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
 import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos-process";
 import { WebhookSink } from "./webhook-sink";
 
@@ -43,6 +43,8 @@ export interface PlatformOptions {
    * compression for loopback (the charts' default is 30s); the Ruler keeps the program's.
    */
   scrapeInterval?: string;
+  /** Scrape jobs an agent runs beside its own (the benchmark's load generators); none by default. */
+  extraScrapeJobs?: (agent: AgentPlan) => ScrapeJob[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -204,7 +206,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     log(`agents: ${fleet.agents.map((a) => a.name).join(", ")}`);
     const agents = await Promise.all(
       fleet.agents.map(async (agent) =>
-        startAgent(dir, agent, { port: await freePort(), remoteWriteUrl, nodeExporterPort, scrapeInterval, secretFile: agentSecretFiles(pki, agent.tenant) }),
+        startAgent(dir, agent, {
+          port: await freePort(),
+          remoteWriteUrl,
+          nodeExporterPort,
+          scrapeInterval,
+          secretFile: agentSecretFiles(pki, agent.tenant),
+          extraScrapeJobs: opts.extraScrapeJobs?.(agent),
+        }),
       ),
     );
 

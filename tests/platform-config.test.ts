@@ -290,3 +290,15 @@ describe("tenant identity on loopback", () => {
     expect(() => leafExtensions({ dnsNames: [], ipAddresses: [], allowedUses: ["code_signing"] })).toThrow("allowedUses code_signing: the local platform does not know these key usages");
   });
 });
+
+test("an agent scrapes extra jobs (the benchmark's load generator) only when asked", () => {
+  const agent = readSynthOutput(synthDir).agents.find((a) => a.name === "cluster-03")!;
+  const base = { port: 5000, remoteWriteUrl: "https://127.0.0.1:6000/api/v1/receive", nodeExporterPort: 7000, scrapeInterval: "15s", secretFile: (ref: { name: string; key: string }) => `/secrets/${ref.name}/${ref.key}` };
+  type Jobs = { scrape_configs: { job_name: string; static_configs: { targets: string[]; labels?: Record<string, string> }[] }[] };
+  const jobs = (config: unknown) => (config as Jobs).scrape_configs.map((c) => `${c.job_name} ${c.static_configs.map((s) => s.targets.join(",")).join(" ")}`);
+  expect(jobs(agentConfig(agent, base))).toEqual(["prometheus-agent 127.0.0.1:5000", "node-exporter 127.0.0.1:7000"]);
+  const loadgen = { job: "loadgen", targets: [0, 1].map((i) => ({ address: "127.0.0.1:8000", labels: { __param_shard: String(i), shard: String(i) } })) };
+  const config = agentConfig(agent, { ...base, extraScrapeJobs: [loadgen] }) as Jobs;
+  expect(jobs(config)).toEqual(["prometheus-agent 127.0.0.1:5000", "node-exporter 127.0.0.1:7000", "loadgen 127.0.0.1:8000 127.0.0.1:8000"]);
+  expect(config.scrape_configs[2].static_configs[1].labels).toEqual({ __param_shard: "1", shard: "1" });
+});
