@@ -1,26 +1,28 @@
 /**
  * One program, four stacks: the stack file's `multicluster:role` picks the central hub
  * (cluster-01) or an edge cluster (cluster-02..04, and any cluster-05 added later).
+ * Every run checks all the stack files beside it as one fleet first (components/fleet.ts).
  *
  * The module exports a function, so Pulumi (and the offline synth) runs it per stack and
  * takes what it returns as the stack outputs.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readCentralStack } from "./components/central-stack";
+import { readCentralStack, withCentralTls } from "./components/central-stack";
 import { CentralThanos } from "./components/central-thanos";
 import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
 import { EdgeAgent } from "./components/edge-agent";
+import { expectedTenants, loadFleet } from "./components/fleet";
 import { kubernetesProvider } from "./components/kubernetes-provider";
 import { Logging } from "./components/logging";
 import { MinioBuckets } from "./components/minio-buckets";
-import { CentralOutputs, EdgeOutputs } from "./components/outputs";
+import { CentralOutputs, EdgeOutputs, TenantRef } from "./components/outputs";
 import { TenantAgent } from "./components/tenant-agent";
 
 /** Stack outputs, each value possibly still an Output; the shapes are the contract in components/outputs.ts. */
 type Exported<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-function central(config: CentralStackConfig, provider: k8s.Provider): Exported<CentralOutputs> {
+function central(config: CentralStackConfig, tenants: TenantRef[], provider: k8s.Provider): Exported<CentralOutputs> {
   const settings = config.central;
   const buckets = new MinioBuckets(`${config.cluster}-buckets`, {
     minio: settings.minio,
@@ -30,7 +32,7 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
   });
   const central = new CentralThanos(
     `${config.cluster}-central`,
-    { cluster: config.cluster, settings, objstoreConfig: buckets.thanosObjstoreConfig, alertWebhooks: config.alertWebhooks },
+    { cluster: config.cluster, settings, tenants, objstoreConfig: buckets.thanosObjstoreConfig, alertWebhooks: config.alertWebhooks },
     { providers: { kubernetes: provider } },
   );
   if (settings.logging.enabled) {
@@ -47,21 +49,34 @@ function central(config: CentralStackConfig, provider: k8s.Provider): Exported<C
     queryUrl: central.queryUrl,
     grafanaUrl: central.grafanaUrl,
     bucketNames: buckets.bucketNames,
-    tenants: settings.tenants,
+    tenants,
+    retention: settings.retention,
     bucketCredentials: buckets.credentials,
     grafanaAdminPassword: central.grafanaAdminPassword,
+    receiveTls: central.receiveTls,
+    tenantCredentials: central.tenantCredentials,
   };
 }
 
 async function edge(config: EdgeStackConfig, provider: k8s.Provider): Promise<Exported<EdgeOutputs>> {
-  const settings = config.edge;
   // Read before declaring anything: a wrong or undeployed central stack is one clear error.
   const central = await readCentralStack(config);
+  const settings = withCentralTls(config.edge, central);
   const opts = { providers: { kubernetes: provider } };
+  const connection = { remoteWriteUrl: central.remoteWriteUrl, tenantHeader: central.tenantHeader };
 
-  const agent = new EdgeAgent(`${config.cluster}-agent`, { cluster: config.cluster, settings, ...central }, opts);
+  // Each agent gets the certificate of the tenant it writes as, and no other.
+  const agent = new EdgeAgent(
+    `${config.cluster}-agent`,
+    { cluster: config.cluster, settings, ...connection, clientCredentials: central.credentials[settings.tenantId] },
+    opts,
+  );
   for (const tenant of settings.tenants) {
-    new TenantAgent(`${config.cluster}-${tenant.id}`, { cluster: config.cluster, tenant, settings, ...central, operator: agent }, opts);
+    new TenantAgent(
+      `${config.cluster}-${tenant.id}`,
+      { cluster: config.cluster, tenant, settings, ...connection, operator: agent, clientCredentials: central.credentials[tenant.id] },
+      opts,
+    );
   }
   return {
     role: "edge",
@@ -73,6 +88,8 @@ async function edge(config: EdgeStackConfig, provider: k8s.Provider): Promise<Ex
 
 export = async () => {
   const config = loadStackConfig();
+  // Pulumi runs the program in the project directory, beside every stack file.
+  const fleet = loadFleet(process.cwd(), config);
   const provider = kubernetesProvider(config.cluster, config.kubeconfig);
-  return config.role === "central" ? central(config, provider) : edge(config, provider);
+  return config.role === "central" ? central(config, expectedTenants(fleet, config.stack), provider) : edge(config, provider);
 };

@@ -1,12 +1,13 @@
 /**
  * The parts of a `PrometheusAgent` spec every edge agent shares (the cluster agent through
  * the chart's `prometheusSpec`, the tenant agents directly): WAL retention, resources, and
- * the TLS CA Secret (the WAL volume is `prometheusStorage(settings.wal)`). Pure functions of
- * validated config.
+ * the Secrets of the TLS CA and of the agent's client certificate (the WAL volume is
+ * `prometheusStorage(settings.wal)`). Pure functions of validated config.
  */
 import { EdgeSettings } from "./config";
-import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET } from "./conventions";
-import { SecretKeyRef } from "./remote-write";
+import type * as pulumi from "@pulumi/pulumi";
+import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, REMOTE_WRITE_CLIENT_SECRET } from "./conventions";
+import { ClientCertificateRef, SecretKeyRef } from "./remote-write";
 
 /** A command-line flag as the operator takes it (`spec.additionalArgs[]`, without the dashes). */
 export interface AgentArgument {
@@ -52,5 +53,25 @@ export function remoteWriteCaSecret(tls: EdgeSettings["remoteWrite"]["tls"], met
     metadata: { name: REMOTE_WRITE_CA_SECRET, ...metadata },
     type: "Opaque",
     stringData: { [REMOTE_WRITE_CA_KEY]: tls.caCert },
+  };
+}
+
+/** Where an agent finds its client certificate and key: the Secret `remoteWriteClientSecret` declares. */
+export const CLIENT_CERTIFICATE_REF: ClientCertificateRef = {
+  cert: { name: REMOTE_WRITE_CLIENT_SECRET.name, key: REMOTE_WRITE_CLIENT_SECRET.certKey },
+  key: { name: REMOTE_WRITE_CLIENT_SECRET.name, key: REMOTE_WRITE_CLIENT_SECRET.keyKey },
+};
+
+/**
+ * The Secret holding one agent's client certificate and key in its namespace: its own
+ * tenant's, and nothing else. The key must arrive as a Pulumi secret.
+ */
+export function remoteWriteClientSecret(credentials: { certPem: string; keyPem: pulumi.Input<string> }, metadata: { namespace: string; labels?: Record<string, string> }) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "Secret" as const,
+    metadata: { name: REMOTE_WRITE_CLIENT_SECRET.name, ...metadata },
+    type: "kubernetes.io/tls",
+    stringData: { [REMOTE_WRITE_CLIENT_SECRET.certKey]: credentials.certPem, [REMOTE_WRITE_CLIENT_SECRET.keyKey]: credentials.keyPem },
   };
 }

@@ -1,20 +1,35 @@
 /**
  * What an edge stack reads from the central stack named in `multicluster:edge.centralStack`:
- * where to remote-write, which header carries the tenant, and how old a sample the receivers
- * still accept (it must cover the edge's WAL, or a catch-up is rejected). Read once, before
- * any edge resource is declared, so a wrong name, an undeployed central stack or a missing
- * output fails the program with one error naming the stack file and the key, instead of
+ * where to remote-write, which header carries the tenant, how old a sample the receivers
+ * still accept (it must cover the edge's WAL, or a catch-up is rejected), the receivers' CA and
+ * server name, and the client certificate and key of each tenant the cluster writes as. Read
+ * once, before any edge resource is declared, so a wrong name, an undeployed central stack or a
+ * missing output fails the program with one error naming the stack file and the key, instead of
  * failing every resource that would have used the value.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { ConfigError, EdgeStackConfig } from "./config";
 import { parseDuration } from "./duration";
-import { OUT_OF_ORDER_WINDOW_OUTPUT, REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT } from "./outputs";
+import {
+  ClientCredentials,
+  clientCredentialsSchema,
+  OUT_OF_ORDER_WINDOW_OUTPUT,
+  RECEIVE_TLS_OUTPUT,
+  receiveTlsSchema,
+  REMOTE_WRITE_URL_OUTPUT,
+  TENANT_CREDENTIALS_OUTPUT,
+  TENANT_HEADER_OUTPUT,
+} from "./outputs";
 
 /** The central outputs every agent of an edge cluster is built from. */
 export interface CentralConnection {
   remoteWriteUrl: string;
   tenantHeader: string;
+  /** The receivers' CA (PEM) and the name their certificate is verified against; absent in plain-http lab mode. */
+  receiveTls?: { caCert: string; serverName: string };
+  /** Client certificate and key of each tenant this cluster writes as (its own tenantId and its tenants); empty without TLS. */
+  credentials: Record<string, ClientCredentials>;
 }
 
 const CENTRAL_STACK_KEY = "multicluster:edge.centralStack";
@@ -32,21 +47,20 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
       throw new ConfigError(file, CENTRAL_STACK_KEY, centralStackProblem(name, output, (err as Error).message));
     }
   };
-  const [remoteWriteUrl, tenantHeader, outOfOrderWindow] = await Promise.all([
-    readOutput(REMOTE_WRITE_URL_OUTPUT),
-    readOutput(TENANT_HEADER_OUTPUT),
-    readOutput(OUT_OF_ORDER_WINDOW_OUTPUT),
-  ]);
-  return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader, outOfOrderWindow });
+  const [remoteWriteUrl, tenantHeader, receiveTls, tenantCredentials, outOfOrderWindow] = await Promise.all(
+    [REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT, RECEIVE_TLS_OUTPUT, TENANT_CREDENTIALS_OUTPUT, OUT_OF_ORDER_WINDOW_OUTPUT].map(readOutput),
+  );
+  return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader, receiveTls, tenantCredentials, outOfOrderWindow });
 }
 
+/** The fleet check has already found `name` among the stack files as a central stack: what is left is its deployment. */
 function centralStackProblem(name: string, output: string, cause: string): string {
   if (/does not exist on stack/.test(cause)) {
-    return `expected a central stack exporting ${output}, but ${name} has no such output (is it the central stack, and is it deployed with this program's version?)`;
+    return `expected a central stack exporting ${output}, but ${name} has no such output (is it deployed with this program's version? run pulumi up on it)`;
   }
   // The engine's message starts with "failed to read resource #<name> '<name>' [pulumi:pulumi:StackReference]: ".
   const reason = cause.replace(/^failed to read resource .*?\[[^\]]*\]: /, "");
-  return `expected the name of a deployed central stack, but ${name} could not be read (${reason}); fix the name or deploy the central stack first (pulumi up)`;
+  return `expected a deployed central stack, but ${name} could not be read (${reason}); deploy it first (pulumi up on it), or check the backend and organization`;
 }
 
 /** Validates the values read from central; pure, so tests can feed it anything. */
@@ -54,7 +68,7 @@ export function checkCentralOutputs(
   name: string,
   file: string,
   settings: EdgeStackConfig["edge"],
-  outputs: { remoteWriteUrl: unknown; tenantHeader: unknown; outOfOrderWindow: unknown },
+  outputs: { remoteWriteUrl: unknown; tenantHeader: unknown; receiveTls: unknown; tenantCredentials: unknown; outOfOrderWindow: unknown },
 ): CentralConnection {
   const fail = (expected: string): never => {
     throw new ConfigError(file, CENTRAL_STACK_KEY, expected);
@@ -82,7 +96,46 @@ export function checkCentralOutputs(
     );
   }
   checkSampleAge(name, file, settings, outputs.outOfOrderWindow);
-  return { remoteWriteUrl: remoteWriteUrl as string, tenantHeader: tenantHeader as string };
+  const receiveTls = receiveTlsSchema.safeParse(outputs.receiveTls);
+  if (!receiveTls.success) fail(`expected ${name} to export ${RECEIVE_TLS_OUTPUT} as {enabled, caCert, serverName, serverCert, clientCerts}, got ${JSON.stringify(outputs.receiveTls)}`);
+  const credentials = z.record(z.string(), clientCredentialsSchema).safeParse(outputs.tenantCredentials);
+  if (!credentials.success) fail(`expected ${name} to export ${TENANT_CREDENTIALS_OUTPUT} as client certificates and keys by tenant id`);
+  const connection: CentralConnection = { remoteWriteUrl: remoteWriteUrl as string, tenantHeader: tenantHeader as string, credentials: {} };
+  if (!receiveTls.data!.enabled) return connection;
+
+  if (url!.protocol !== "https:") fail(`expected ${name}, whose receivers require client certificates, to export an https ${REMOTE_WRITE_URL_OUTPUT}, got ${remoteWriteUrl}`);
+  // Every agent needs its own tenant's certificate: a tenant central did not issue one for cannot write.
+  const writers: { id: string; key: string }[] = [
+    { id: settings.tenantId, key: "multicluster:edge.tenantId" },
+    ...settings.tenants.map((t, i) => ({ id: t.id, key: `multicluster:edge.tenants[${i}].id` })),
+  ];
+  for (const writer of writers) {
+    const issued = credentials.data![writer.id];
+    if (!issued) {
+      throw new ConfigError(
+        file,
+        writer.key,
+        `expected a tenant ${name} issued a client certificate for, but it has none for ${writer.id} (issued: ${Object.keys(credentials.data!).join(", ") || "none"}); ` +
+          `the central stack issues one for every tenant of the edge stack files beside it: run pulumi up on ${name} first, then on this stack`,
+      );
+    }
+    connection.credentials[writer.id] = issued;
+  }
+  connection.receiveTls = { caCert: receiveTls.data!.caCert, serverName: receiveTls.data!.serverName };
+  return connection;
+}
+
+/**
+ * The edge settings with central's CA and server name filled in where the stack file sets
+ * none, so every agent verifies the receivers against them.
+ */
+export function withCentralTls(settings: EdgeStackConfig["edge"], central: CentralConnection): EdgeStackConfig["edge"] {
+  if (!central.receiveTls) return settings;
+  const tls = settings.remoteWrite.tls;
+  return {
+    ...settings,
+    remoteWrite: { ...settings.remoteWrite, tls: { ...tls, caCert: tls.caCert ?? central.receiveTls.caCert, serverName: tls.serverName ?? central.receiveTls.serverName } },
+  };
 }
 
 /**

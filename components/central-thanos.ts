@@ -5,7 +5,10 @@ import { CHARTS } from "./charts";
 import { CentralSettings, CentralStackConfig } from "./config";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "./conventions";
 import { helmRelease } from "./helm";
+import { ClientCredentials, ReceiveTlsOutput, TenantRef } from "./outputs";
 import { PlatformAlerting } from "./platform-alerting";
+import { ReceiveCertificates } from "./receive-certificates";
+import { plainHttpWarning, RECEIVE_TLS_SECRET, receiveServerNames } from "./receive-identity";
 import { ruleFileYaml, rulerRuleGroups } from "./rules";
 import {
   centralEndpoints,
@@ -19,12 +22,15 @@ import {
 } from "./values/central-endpoints";
 import { centralPrometheusValues } from "./values/central-prometheus";
 import { grafanaValues } from "./values/grafana";
-import { thanosValues } from "./values/thanos";
+import { RECEIVE_LIMITS_CONFIGMAP, receiveLimitsYaml } from "./values/receive-limits";
+import { objstoreChecksum, thanosValues } from "./values/thanos";
 
 export interface CentralThanosArgs {
   /** Cluster name; the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
+  /** The tenants expected to write (components/fleet.ts): the Ruler alerts when one is silent. */
+  tenants: readonly TenantRef[];
   /** Secret: the Thanos objstore config (MinioBuckets.thanosObjstoreConfig). */
   objstoreConfig: pulumi.Input<string>;
   /** Secret: Alertmanager's webhook URLs per severity. */
@@ -45,6 +51,10 @@ export class CentralThanos extends pulumi.ComponentResource {
   readonly grafanaUrl: pulumi.Output<string>;
   /** Secret: Grafana's admin password; empty when Grafana is disabled. */
   readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** The receivers' CA, server name and certificates (public); disabled in plain-http lab mode. */
+  readonly receiveTls: pulumi.Output<ReceiveTlsOutput>;
+  /** Secret: each tenant's client certificate and key, by tenant id. */
+  readonly tenantCredentials: pulumi.Output<Record<string, ClientCredentials>>;
 
   constructor(name: string, args: CentralThanosArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:central:CentralThanos", name, {}, opts);
@@ -62,12 +72,16 @@ export class CentralThanos extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Pods that read the objstore config at start roll when it changes: their values carry its
+    // hash (not secret: it reveals nothing of the keys), so the values stay readable.
+    const checksum = pulumi.unsecret(pulumi.output(args.objstoreConfig).apply(objstoreChecksum));
+
     // Alertmanager needs its routing Secret when it starts, so the release waits for it.
     const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
 
     const kps = helmRelease(
       `${name}-kps`,
-      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: centralPrometheusValues({ cluster: args.cluster, settings }) },
+      { chart: CHARTS.kubePrometheusStack, namespace: ns, values: checksum.apply((objstoreChecksum) => centralPrometheusValues({ cluster: args.cluster, settings, objstoreChecksum })) },
       { parent: this, dependsOn: [objstore, alerting] },
     );
 
@@ -89,12 +103,57 @@ export class CentralThanos extends pulumi.ComponentResource {
       helmRelease(grafanaRelease, { chart: CHARTS.grafana, namespace: ns, values: grafanaValues(settings) }, { parent: this, dependsOn: [adminSecret, kps] });
     }
 
+    // What the receivers mount: the write limits, and their certificate with the CA clients must present one of.
+    const receiveMounts: pulumi.Resource[] = [
+      new k8s.core.v1.ConfigMap(
+        `${name}-receive-limits`,
+        { metadata: { name: RECEIVE_LIMITS_CONFIGMAP.name, namespace: ns }, data: { [RECEIVE_LIMITS_CONFIGMAP.key]: receiveLimitsYaml(settings) } },
+        { parent: this },
+      ),
+    ];
+    if (settings.receive.tls.enabled) {
+      const names = receiveServerNames(settings);
+      const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id) }, { parent: this });
+      receiveMounts.push(
+        new k8s.core.v1.Secret(
+          `${name}-receive-tls`,
+          {
+            metadata: { name: RECEIVE_TLS_SECRET.name, namespace: ns },
+            type: "kubernetes.io/tls",
+            stringData: {
+              [RECEIVE_TLS_SECRET.certKey]: certificates.server.certPem,
+              [RECEIVE_TLS_SECRET.keyKey]: certificates.server.keyPem,
+              [RECEIVE_TLS_SECRET.caKey]: certificates.caCertPem,
+            },
+          },
+          { parent: this },
+        ),
+      );
+      const clients = Object.entries(certificates.clients);
+      const clientCerts = pulumi.all(clients.map(([id, c]) => c.certPem.apply((pem) => [id, pem] as const))).apply((entries) => Object.fromEntries(entries));
+      this.receiveTls = pulumi
+        .all([certificates.caCertPem, certificates.server.certPem, clientCerts])
+        .apply(([caCert, serverCert, certs]): ReceiveTlsOutput => ({ enabled: true, caCert, serverName: names.serverName, serverCert, clientCerts: certs }));
+      const credentials = clients.map(([id, c]) => pulumi.all([c.certPem, c.keyPem]).apply(([certPem, keyPem]) => [id, { certPem, keyPem }] as const));
+      this.tenantCredentials = pulumi.secret(pulumi.all(credentials).apply((entries): Record<string, ClientCredentials> => Object.fromEntries(entries)));
+    } else {
+      pulumi.log.warn(plainHttpWarning(settings.receive.tenantHeader), this);
+      this.receiveTls = pulumi.output<ReceiveTlsOutput>({ enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} });
+      this.tenantCredentials = pulumi.secret(pulumi.output<Record<string, ClientCredentials>>({}));
+    }
+
     const thanosRelease = `${name}-thanos`;
     // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
     const thanos = helmRelease(
       thanosRelease,
-      { chart: CHARTS.thanos, namespace: ns, values: thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings })) }) },
-      { parent: this, dependsOn: [objstore, kps] },
+      {
+        chart: CHARTS.thanos,
+        namespace: ns,
+        values: checksum.apply((objstoreChecksum) =>
+          thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })), objstoreChecksum }),
+        ),
+      },
+      { parent: this, dependsOn: [objstore, kps, ...receiveMounts] },
     );
 
     const receiveService = new k8s.core.v1.Service(
@@ -102,16 +161,15 @@ export class CentralThanos extends pulumi.ComponentResource {
       { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
       { parent: this, dependsOn: [thanos] },
     );
-    // The address the cloud (or MetalLB) assigned, read back once the Service exists.
-    const assigned = k8s.core.v1.Service.get(`${name}-receive-lb-status`, pulumi.interpolate`${receiveService.metadata.namespace}/${receiveService.metadata.name}`, {
-      parent: this,
-    });
-    this.receiveAddress = assigned.status.loadBalancer.ingress.apply((ingress) => {
+    // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
+    // ingress, so the declared Service carries the assigned address. (A Service.get would run
+    // during the first preview, before the Service exists, and fail it.)
+    this.receiveAddress = receiveService.status.loadBalancer.ingress.apply((ingress) => {
       const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
       if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
       return address;
     });
-    this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive.ingress));
+    this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive));
     this.queryUrl = pulumi.output(centralEndpoints(settings.namespace).queryFrontendUrl);
     this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(grafanaRelease, settings.namespace, settings.grafana.host) : "");
     this.grafanaAdminPassword = grafanaAdminPassword;
@@ -121,6 +179,8 @@ export class CentralThanos extends pulumi.ComponentResource {
       queryUrl: this.queryUrl,
       grafanaUrl: this.grafanaUrl,
       grafanaAdminPassword: this.grafanaAdminPassword,
+      receiveTls: this.receiveTls,
+      tenantCredentials: this.tenantCredentials,
     });
   }
 }

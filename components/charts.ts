@@ -57,6 +57,13 @@ export const CHARTS = {
 export const THANOS_IMAGE = { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" } as const;
 
 /**
+ * OpenSearch's image, pinned to the opensearch chart 3.6.0's appVersion (the chart leaves the
+ * tag empty). The security config Job runs the same image, whose securityadmin.sh must match
+ * the nodes' security plugin.
+ */
+export const OPENSEARCH_IMAGE = { repository: "opensearchproject/opensearch", tag: "3.6.0" } as const;
+
+/**
  * Grafana's image, pinned to the grafana chart 12.11.1's appVersion (the chart leaves the tag
  * empty and would follow its appVersion silently on a chart bump).
  */

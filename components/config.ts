@@ -13,6 +13,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { z } from "zod";
+import { describeIssue } from "./config-issues";
 import { durationMs, parseDuration } from "./duration";
 import { parseQuantity } from "./quantity";
 
@@ -49,7 +50,14 @@ const dnsLabel = (what: string) =>
  * A tenant id travels as the THANOS-TENANT header value, the `tenant_id` label value and
  * a namespace name, so it must be valid as all three: a DNS-1123 label.
  */
-const tenantId = dnsLabel("a tenant id usable as header value, label value and namespace name");
+export const tenantId = dnsLabel("a tenant id usable as header value, label value and namespace name");
+
+export const clusterName = dnsLabel("a cluster name");
+
+/** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
+export const centralStackName = z
+  .string()
+  .regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "expected a stack name such as organization/multicluster/cluster-01");
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
   message: "expected a Prometheus duration such as 90m, 36h or 7d",
@@ -59,9 +67,28 @@ const quantity = z
   .string()
   .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, "expected a Kubernetes quantity such as 500m, 256Mi or 10Gi");
 
+// Sanity bounds: a value past them is a typo or a unit mix-up, never a plan. Each message
+// says where the bound comes from; the error adds the value given.
+
+/** A whole number from `min` to `max`. */
+const count = (min: number, max: number, why: string) =>
+  z.number().max(max, `expected at most ${max} (${why})`).min(min, `expected at least ${min}`).int("expected a whole number");
+
+const durationUpTo = (max: string, why: string) =>
+  duration.refine((s) => (parseDuration(s) ?? 0) <= durationMs(max), `expected at most ${max} (${why})`);
+
+const quantityUpTo = (max: string, why: string) =>
+  quantity.refine((q) => (parseQuantity(q) ?? 0) <= (parseQuantity(max) ?? 0), `expected at most ${max} (${why})`);
+
+const volumeSize = quantityUpTo("64Ti", "the largest single volume common block storage provisions");
+const containerCpu = quantityUpTo("128", "more cores than one node has");
+const containerMemory = quantityUpTo("1Ti", "more memory than one node has");
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: "expected an IPv4 or IPv6 address" });
+const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "expected a CIDR such as 10.0.0.0/8" });
+
 const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
-  limits: z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() }).prefault({}),
+  requests: z.strictObject({ cpu: containerCpu.optional(), memory: containerMemory.optional() }).prefault({}),
+  limits: z.strictObject({ cpu: containerCpu.optional(), memory: containerMemory.optional() }).prefault({}),
 });
 
 // S3 bucket naming rules (the subset MinIO enforces too).
@@ -72,6 +99,22 @@ const bucketName = z
   .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "expected an S3 bucket name: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit")
   .refine((s) => !/^\d+\.\d+\.\d+\.\d+$/.test(s), "expected an S3 bucket name, not an IP address")
   .refine((s) => !s.includes(".."), "expected an S3 bucket name without '..'");
+
+/** The receivers' tenant for writes without a tenant header. */
+export const DEFAULT_TENANT = "default-tenant";
+
+const WHOLE_CLUSTER = "one tenant's namespace cannot use more than a whole cluster has";
+const SHARDS = "each shard is one concurrent request to the receivers";
+const BACKOFF = "a longer retry pause outlasts RemoteWriteFailing's 5m window";
+const TEN_YEARS = "ten years: longer than any metrics retention this platform plans for";
+
+/** Receive write limits; 0 is unlimited. */
+const WRITE_LIMITS = {
+  requestSizeBytes: count(0, 1024 ** 3, "1 GiB: a receiver holds a whole request body in memory"),
+  requestSeries: count(0, 10_000_000, "ten million series in one request is no agent's batch"),
+  requestSamples: count(0, 10_000_000, "ten million samples in one request is no agent's batch"),
+  headSeries: count(0, 1_000_000_000, "a billion active series is far past what the receivers' memory holds"),
+};
 
 const httpHeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "expected an HTTP header name (letters, digits and '-')");
 
@@ -89,28 +132,28 @@ const centralSchema = z
     namespace: dnsLabel("a namespace name").default("monitoring"),
     receive: z
       .strictObject({
-        replicas: z.int().min(1).default(3),
-        replicationFactor: z.int().min(1).default(3),
+        replicas: count(1, 50, "each receiver is a hashring member with its own volume; 3 carry this fleet's ~7,800 samples/s").default(3),
+        replicationFactor: count(1, 50, "copies of every write, at most receive.replicas").default(3),
         tenantHeader: httpHeaderName.default("THANOS-TENANT"),
-        defaultTenant: tenantId.default("default-tenant"),
+        defaultTenant: tenantId.default(DEFAULT_TENANT),
         tenantLabel: promLabelName.default("tenant_id"),
         /** How long receivers keep blocks locally after uploading them (`--tsdb.retention`). */
-        retention: duration.default("1d"),
+        retention: durationUpTo("30d", "receivers upload every 2h block to the bucket; local blocks only serve recent queries").default("1d"),
         /**
          * How far behind a tenant's newest sample a sample may be and still be accepted
          * (`--tsdb.out-of-order.time-window`): an agent's catch-up after an outage is that old.
          * Edges check their WAL age against it (the `receiveOutOfOrderWindow` output).
          */
-        outOfOrderWindow: duration.default("6h"),
-        storageSize: quantity.default("50Gi"),
+        outOfOrderWindow: durationUpTo("7d", "the longest WAL an edge may keep (edge.wal.maxTime)").default("6h"),
+        storageSize: volumeSize.default("50Gi"),
         storageClassName: z.string().optional(),
         resources: resources.prefault({ requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } }),
         service: z
           .strictObject({
             /** A fixed address for the LoadBalancer (MetalLB, cloud static IP). */
-            loadBalancerIP: z.union([z.ipv4(), z.ipv6()]).optional(),
+            loadBalancerIP: ipAddress.optional(),
             /** CIDRs allowed to reach the remote-write endpoint; empty means anyone. */
-            loadBalancerSourceRanges: z.array(z.union([z.cidrv4(), z.cidrv6()])).default([]),
+            loadBalancerSourceRanges: z.array(cidr).default([]),
             annotations: z.record(z.string(), z.string()).default({}),
           })
           .prefault({}),
@@ -125,26 +168,77 @@ const centralSchema = z
           })
           .prefault({})
           .refine((ing) => !ing.enabled || !!ing.host, { message: "expected a host when the ingress is enabled", path: ["host"] }),
+        /**
+         * Mutual TLS on remote write: receivers present a certificate from the central CA and
+         * take the tenant from the client's certificate, never from the header. `false` is plain
+         * http with header tenancy, for labs only (synth and pulumi print a warning).
+         */
+        tls: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+        /**
+         * Per-tenant write limits (`--receive.limits-config-file`); 0 means unlimited. Sized from the
+         * seed's load: 110k active series over 5 tenants (the cluster agents are the largest, about
+         * 30-45k series at 2-3k samples/s each) and agents sending at most 2,000 samples per request.
+         */
+        limits: z
+          .strictObject({
+            default: z
+              .strictObject({
+                // A full 2,000-sample batch is 200-300 KiB decompressed: 4 MiB is ample and stops runaway bodies.
+                requestSizeBytes: WRITE_LIMITS.requestSizeBytes.default(4 * 1024 * 1024),
+                // Five times the agents' maxSamplesPerSend, so a normal batch never hits it.
+                requestSeries: WRITE_LIMITS.requestSeries.default(10_000),
+                requestSamples: WRITE_LIMITS.requestSamples.default(10_000),
+                // About twice the largest seed tenant: room to grow, but a cardinality explosion stops here.
+                headSeries: WRITE_LIMITS.headSeries.default(100_000),
+              })
+              .prefault({}),
+            /** Overrides per tenant id (a tenant of an edge writing here); a key left out inherits `default`. */
+            tenants: z
+              .record(
+                tenantId,
+                z.strictObject({
+                  requestSizeBytes: WRITE_LIMITS.requestSizeBytes.optional(),
+                  requestSeries: WRITE_LIMITS.requestSeries.optional(),
+                  requestSamples: WRITE_LIMITS.requestSamples.optional(),
+                  headSeries: WRITE_LIMITS.headSeries.optional(),
+                }),
+              )
+              .default({}),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Compactor retention per resolution. */
     retention: z
       .strictObject({
-        raw: duration.default("7d"),
-        fiveMinutes: duration.default("30d"),
-        oneHour: duration.default("180d"),
+        raw: durationUpTo("10y", TEN_YEARS).default("7d"),
+        fiveMinutes: durationUpTo("10y", TEN_YEARS).default("30d"),
+        oneHour: durationUpTo("10y", TEN_YEARS).default("180d"),
       })
       .prefault({}),
     prometheus: z
       .strictObject({
-        replicas: z.int().min(1).default(2),
+        replicas: count(1, 10, "every replica scrapes every target again; 2 make the HA pair").default(2),
         /** Local retention; older data is served from the bucket. */
-        retention: duration.default("2d"),
-        storageSize: quantity.default("50Gi"),
+        retention: durationUpTo("30d", "older data is served from the bucket through the Thanos sidecar").default("2d"),
+        storageSize: volumeSize.default("50Gi"),
         storageClassName: z.string().optional(),
       })
       .prefault({}),
-    alertmanager: z.strictObject({ replicas: z.int().min(1).default(3) }).prefault({}),
+    alertmanager: z.strictObject({ replicas: count(1, 10, "every replica gossips with every other; 3 survive losing one").default(3) }).prefault({}),
+    /**
+     * Control-plane components the central Prometheus scrapes, each with its "Down" alert. Off by
+     * default: kubeadm binds the controller manager, scheduler and etcd metrics to 127.0.0.1 and
+     * managed clusters do not expose them, and an unreachable target alerts forever.
+     */
+    controlPlane: z
+      .strictObject({
+        controllerManager: z.boolean().default(false),
+        scheduler: z.boolean().default(false),
+        etcd: z.boolean().default(false),
+        kubeProxy: z.boolean().default(false),
+      })
+      .prefault({}),
     grafana: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -157,16 +251,18 @@ const centralSchema = z
         enabled: z.boolean().default(false),
         /** Namespace of OpenSearch, Dashboards and Fluent Bit; the logging stack creates it. */
         namespace: dnsLabel("a namespace name").default("logging"),
-        opensearchReplicas: z
-          .int()
-          .min(1)
+        opensearchReplicas: count(1, 15, "every node is master-eligible, and a master election among more is slow")
           .refine((n) => n !== 2, "expected 1 (a single node) or at least 3 (a master quorum that survives losing a node), got 2")
           .default(3),
         /** Days a log index is kept before the index lifecycle policy deletes it. */
-        retentionDays: z.int().min(1).default(30),
-        storageSize: quantity.default("50Gi"),
+        retentionDays: count(1, 3650, TEN_YEARS).default(30),
+        storageSize: volumeSize.default("50Gi"),
         /** JVM heap of each OpenSearch node; the pod gets twice as much memory. */
-        heapSize: z.string().regex(/^[1-9][0-9]*[mg]$/, "expected a JVM heap size such as 512m or 2g").default("1g"),
+        heapSize: z
+          .string()
+          .regex(/^[1-9][0-9]*[mg]$/, "expected a JVM heap size such as 512m or 2g")
+          .refine((h) => parseInt(h, 10) * (h.endsWith("g") ? 1024 : 1) <= 31 * 1024, "expected at most 31g (above that the JVM loses compressed object pointers)")
+          .default("1g"),
       })
       .prefault({}),
     minio: z.strictObject({
@@ -183,11 +279,6 @@ const centralSchema = z
         opensearch: bucketName.default("opensearch-logs"),
       })
       .prefault({}),
-    /**
-     * The edge clusters and tenants expected to write here. It feeds the "stopped sending"
-     * alerts, the `tenants` output and `verify`; an unlisted cluster is still accepted.
-     */
-    tenants: z.array(z.strictObject({ id: tenantId, cluster: dnsLabel("a cluster name") })).default([]),
   })
   .superRefine((c, ctx) => {
     if (c.receive.replicationFactor > c.receive.replicas) {
@@ -241,10 +332,14 @@ const centralSchema = z
       const first = bucketValues.findIndex(([, other]) => other === name);
       if (first < i) ctx.addIssue({ code: "custom", path: ["buckets", key], message: `expected a bucket name not already used by buckets.${bucketValues[first][0]}, got ${name}` });
     });
-    c.tenants.forEach((t, i) => {
-      const first = c.tenants.findIndex((o) => o.id === t.id);
-      if (first < i) ctx.addIssue({ code: "custom", path: ["tenants", i, "id"], message: `expected a unique tenant id, ${t.id} is also tenants[${first}]` });
-    });
+    const { ingress, tls } = c.receive;
+    if (tls.enabled && ingress.enabled && ingress.tlsSecretName) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["receive", "ingress", "tlsSecretName"],
+        message: `expected no tlsSecretName while receive.tls.enabled: the receivers terminate mutual TLS themselves and the Ingress passes TLS through, got ${ingress.tlsSecretName}`,
+      });
+    }
   });
 
 // ---------------------------------------------------------------------------
@@ -255,10 +350,7 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
 
 const edgeSchema = z
   .strictObject({
-    /** Fully qualified name of the central stack, e.g. `organization/multicluster/cluster-01`. */
-    centralStack: z
-      .string()
-      .regex(/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/, "expected a stack name such as organization/multicluster/cluster-01"),
+    centralStack: centralStackName,
     namespace: dnsLabel("a namespace name").default("monitoring"),
     /** Tenant id of the cluster-wide agent; the cluster name by default. */
     tenantId: tenantId.optional(),
@@ -271,17 +363,17 @@ const edgeSchema = z
           node: dnsLabel("a node name"),
           quota: z
             .strictObject({
-              cpu: quantity.default("2"),
-              memory: quantity.default("4Gi"),
-              pods: z.int().min(1).default(20),
+              cpu: quantityUpTo("1000", WHOLE_CLUSTER).default("2"),
+              memory: quantityUpTo("16Ti", WHOLE_CLUSTER).default("4Gi"),
+              pods: count(1, 10000, "more pods than 90 nodes run at Kubernetes' default of 110 per node").default(20),
             })
             .prefault({}),
           /** The LimitRange's defaults for containers that set none (the quota needs requests and memory limits). */
           containerDefaults: z
             .strictObject({
-              cpuRequest: quantity.default("100m"),
-              memoryRequest: quantity.default("128Mi"),
-              memoryLimit: quantity.default("256Mi"),
+              cpuRequest: containerCpu.default("100m"),
+              memoryRequest: containerMemory.default("128Mi"),
+              memoryLimit: containerMemory.default("256Mi"),
             })
             .prefault({})
             .refine((d) => (parseQuantity(d.memoryRequest) ?? 0) <= (parseQuantity(d.memoryLimit) ?? 0), {
@@ -290,28 +382,33 @@ const edgeSchema = z
             }),
         }),
       )
+      .max(100, "expected at most 100 tenants (each runs its own agent on its node)")
       .default([]),
     remoteWrite: z
       .strictObject({
         // Sized for the seed's load (about 7,800 samples/s across the fleet, 2-3k per agent):
         // one shard sends ~40k samples/s, so 20 shards drain a 2h backlog in minutes without
         // letting six recovering agents open 300 connections against three receivers.
+        // batchSendDeadline 2s, not Prometheus' 5s: an agent sending under 1,000 samples/s
+        // (a tenant's) fills a batch of 2,000 more slowly than that, so its samples waited up
+        // to 5s; `npm run bench` at the seed's load, two pairs of runs: fleet lag p99 6s -> 3s
+        // and 8s -> 6s, receiver CPU unchanged (README, Performance).
         queue: z
           .strictObject({
-            capacity: z.int().min(1).default(10000),
-            minShards: z.int().min(1).default(1),
-            maxShards: z.int().min(1).default(20),
-            maxSamplesPerSend: z.int().min(1).default(2000),
-            batchSendDeadline: duration.default("5s"),
-            minBackoff: duration.default("30ms"),
-            maxBackoff: duration.default("30s"),
+            capacity: count(1, 1_000_000, "samples every shard buffers in the agent's memory").default(10000),
+            minShards: count(1, 1000, SHARDS).default(1),
+            maxShards: count(1, 1000, SHARDS).default(20),
+            maxSamplesPerSend: count(1, 100_000, "samples in one request to the receivers").default(2000),
+            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("2s"),
+            minBackoff: durationUpTo("5m", BACKOFF).default("30ms"),
+            maxBackoff: durationUpTo("5m", BACKOFF).default("30s"),
           })
           .prefault({}),
         /**
          * Samples older than this are dropped instead of sent (`queueConfig.sampleAgeLimit`);
          * `wal.maxTime` when unset, so nothing the WAL keeps is dropped.
          */
-        sampleAgeLimit: duration.optional(),
+        sampleAgeLimit: durationUpTo("7d", "the longest WAL an edge may keep (wal.maxTime)").optional(),
         tls: z
           .strictObject({
             /** PEM CA bundle for a receiver behind a private CA (public data, not a secret). */
@@ -329,12 +426,16 @@ const edgeSchema = z
         message: "expected queue.capacity of at least queue.maxSamplesPerSend",
         path: ["queue", "capacity"],
       })
-      .refine((rw) => rw.queue.maxShards >= rw.queue.minShards, { message: "expected queue.maxShards of at least queue.minShards", path: ["queue", "maxShards"] }),
+      .refine((rw) => rw.queue.maxShards >= rw.queue.minShards, { message: "expected queue.maxShards of at least queue.minShards", path: ["queue", "maxShards"] })
+      .refine((rw) => (parseDuration(rw.queue.maxBackoff) ?? 0) >= (parseDuration(rw.queue.minBackoff) ?? 0), {
+        message: "expected queue.maxBackoff of at least queue.minBackoff",
+        path: ["queue", "maxBackoff"],
+      }),
     wal: z
       .strictObject({
         /** How long the agent keeps unsent samples (`--storage.agent.retention.max-time`). */
-        maxTime: duration.default("6h"),
-        storageSize: quantity.default("10Gi"),
+        maxTime: durationUpTo("7d", "unsent samples must fit on wal.storageSize, and a restarting agent replays all of them").default("6h"),
+        storageSize: volumeSize.default("10Gi"),
         storageClassName: z.string().optional(),
       })
       .prefault({})
@@ -412,6 +513,7 @@ export type CentralSettings = z.output<typeof centralSchema>;
 export type EdgeSettings = z.output<typeof edgeSchema>;
 export type TenantSettings = EdgeSettings["tenants"][number];
 export type LoggingSettings = CentralSettings["logging"];
+export type ReceiveLimits = CentralSettings["receive"]["limits"]["default"];
 
 /** Where the kubernetes provider's kubeconfig came from, and its content. */
 export interface Kubeconfig {
@@ -467,14 +569,18 @@ export function parseStackConfig(flat: Record<string, unknown>, opts: ParseOptio
   if (raw.role !== "central" && raw.role !== "edge") fail(["role"], `expected "central" or "edge", got ${JSON.stringify(raw.role)}`);
   if (raw.role === "edge" && raw.edge === undefined) fail(["edge", "centralStack"], "expected the central stack's name for the StackReference, got nothing");
   if (raw.role === "central" && raw.central === undefined) fail(["central"], "expected the central settings (at least central.minio.endpoint), got nothing");
+  if (raw.role === "central" && (raw.central as { tenants?: unknown } | null)?.tenants !== undefined) {
+    fail(
+      ["central", "tenants"],
+      "expected no tenants list: the tenants central expects now come from the edge stack files (every edge whose edge.centralStack names this stack), so remove this key",
+    );
+  }
 
   const schema = raw.role === "central" ? centralStackSchema : edgeStackSchema;
-  const result = schema.safeParse(raw);
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const keyPath = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-    const expected = issue.code === "unrecognized_keys" ? `unknown key (expected one of the documented keys; see README)` : issue.message;
-    fail(keyPath as (string | number)[], expected);
+    const { path: keyPath, expected } = describeIssue(schema, result.error.issues);
+    fail(keyPath, expected);
   }
   const parsed = result.data!;
   const cluster = parsed.cluster ?? opts.stack;
@@ -495,7 +601,8 @@ export function parseStackConfig(flat: Record<string, unknown>, opts: ParseOptio
   return { role: "edge", stack: opts.stack, cluster, kubeconfig, edge: { ...parsed.edge, tenantId: parsed.edge.tenantId ?? cluster } };
 }
 
-function formatKeyPath(keyPath: readonly PropertyKey[]): string {
+/** `["edge", "tenants", 0, "id"]` as `multicluster:edge.tenants[0].id`. */
+export function formatKeyPath(keyPath: readonly PropertyKey[]): string {
   let out = PROJECT + ":";
   keyPath.forEach((part, i) => {
     if (typeof part === "number") out += `[${part}]`;
@@ -505,7 +612,7 @@ function formatKeyPath(keyPath: readonly PropertyKey[]): string {
 }
 
 /** True when the value is the kubeconfig itself rather than a path to it. */
-function isInlineKubeconfig(value: string): boolean {
+export function isInlineKubeconfig(value: string): boolean {
   return value.includes("\n") || /^\s*(apiVersion|\{)/.test(value);
 }
 
@@ -528,7 +635,12 @@ function resolveKubeconfig(
     source = path.resolve(opts.projectDir ?? process.cwd(), chosen.replace(/^~(?=$|\/)/, home));
     const origin = value !== undefined ? "" : fromEnv ? " (from $KUBECONFIG; multicluster:kubeconfig is not set)" : " (the default; multicluster:kubeconfig is not set)";
     if (!fs.existsSync(source)) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} does not exist`);
-    content = fs.readFileSync(source, "utf8");
+    if (!fs.statSync(source).isFile()) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} is a directory`);
+    try {
+      content = fs.readFileSync(source, "utf8");
+    } catch (err) {
+      fail(["kubeconfig"], `expected a readable kubeconfig file, but ${source}${origin} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
   }
   let doc: { contexts?: { name?: string }[]; "current-context"?: string } | undefined;
   try {

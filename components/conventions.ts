@@ -18,6 +18,11 @@ export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: "1" } as const;
 /** Secret holding the Thanos objstore config (key `objstore.yml`), for Thanos and the sidecar. */
 export const THANOS_OBJSTORE_SECRET = "thanos-objstore";
 export const THANOS_OBJSTORE_KEY = "objstore.yml";
+/**
+ * Pod annotation carrying a checksum of the objstore config: Thanos reads the file (and the
+ * sidecar its env) only at start, so a new value (rotated MinIO keys) must roll the pods.
+ */
+export const OBJSTORE_CHECKSUM_ANNOTATION = "checksum/thanos-objstore";
 
 /** Label every agent's samples carry with its cluster name (external label, enforced on write). */
 export const CLUSTER_LABEL = "cluster";
@@ -32,3 +37,5 @@ export const TENANT_NAMESPACE_LABEL = "multicluster/tenant";
 /** Secret (key `ca.crt`) with the CA bundle of the receiver, in each agent's namespace. */
 export const REMOTE_WRITE_CA_SECRET = "remote-write-ca";
 export const REMOTE_WRITE_CA_KEY = "ca.crt";
+/** Secret (type kubernetes.io/tls) with an agent's client certificate and key, in each agent's namespace. */
+export const REMOTE_WRITE_CLIENT_SECRET = { name: "remote-write-client", certKey: "tls.crt", keyKey: "tls.key" } as const;

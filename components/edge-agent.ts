@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "./charts";
 import { EdgeStackConfig } from "./config";
-import { remoteWriteCaSecret } from "./agent-spec";
+import { remoteWriteCaSecret, remoteWriteClientSecret } from "./agent-spec";
+import { ClientCredentials } from "./outputs";
 import { helmRelease } from "./helm";
 import { edgePrometheusValues } from "./values/edge-prometheus";
 
@@ -15,6 +16,8 @@ export interface EdgeAgentArgs {
   remoteWriteUrl: string;
   /** The header the central receivers read the tenant from, read from the central stack. */
   tenantHeader: string;
+  /** The client certificate and key of `settings.tenantId`, read from the central stack; absent in plain-http lab mode. */
+  clientCredentials?: ClientCredentials;
 }
 
 /**
@@ -39,12 +42,23 @@ export class EdgeAgent extends pulumi.ComponentResource {
     const dependencies: pulumi.Resource[] = [namespace];
     const caSecret = remoteWriteCaSecret(args.settings.remoteWrite.tls, { namespace: ns });
     if (caSecret) dependencies.push(new k8s.core.v1.Secret(`${name}-remote-write-ca`, caSecret, { parent: this, dependsOn: [namespace] }));
+    const credentials = args.clientCredentials;
+    if (credentials) {
+      const secret = remoteWriteClientSecret({ certPem: credentials.certPem, keyPem: pulumi.secret(credentials.keyPem) }, { namespace: ns });
+      dependencies.push(new k8s.core.v1.Secret(`${name}-remote-write-client`, secret, { parent: this, dependsOn: [namespace] }));
+    }
     this.release = helmRelease(
       `${name}-kps`,
       {
         chart: CHARTS.kubePrometheusStack,
         namespace: ns,
-        values: edgePrometheusValues({ cluster: args.cluster, settings: args.settings, remoteWriteUrl: args.remoteWriteUrl, tenantHeader: args.tenantHeader }),
+        values: edgePrometheusValues({
+          cluster: args.cluster,
+          settings: args.settings,
+          remoteWriteUrl: args.remoteWriteUrl,
+          tenantHeader: args.tenantHeader,
+          clientCertificate: credentials !== undefined,
+        }),
       },
       { parent: this, dependsOn: dependencies },
     );

@@ -39,7 +39,13 @@ export interface RemoteWriteSpec {
   };
   metadataConfig: { send: boolean; sendInterval: string };
   writeRelabelConfigs?: RelabelConfig[];
-  tlsConfig?: { ca?: { secret: SecretKeyRef }; serverName?: string; insecureSkipVerify: boolean };
+  tlsConfig?: { ca?: { secret: SecretKeyRef }; cert?: { secret: SecretKeyRef }; keySecret?: SecretKeyRef; serverName?: string; insecureSkipVerify: boolean };
+}
+
+/** Where an agent finds its client certificate and key: its tenant identity at the receivers. */
+export interface ClientCertificateRef {
+  cert: SecretKeyRef;
+  key: SecretKeyRef;
 }
 
 export interface RemoteWriteOptions {
@@ -52,6 +58,8 @@ export interface RemoteWriteOptions {
   settings: EdgeSettings["remoteWrite"];
   /** Where the CA bundle of `settings.tls.caCert` is stored, when one is set. */
   caSecret?: SecretKeyRef;
+  /** The agent's client certificate, when the receivers require one (central's `receive.tls`). */
+  clientCertificate?: ClientCertificateRef;
   /**
    * Labels set on every sample as it is sent, whatever the scraped series carried. External
    * labels alone do not do this: Prometheus adds an external label only to series without it.
@@ -91,6 +99,7 @@ export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
   if (https || tls.caCert || tls.serverName || tls.insecureSkipVerify) {
     spec.tlsConfig = {
       ...(tls.caCert && opts.caSecret ? { ca: { secret: opts.caSecret } } : {}),
+      ...(opts.clientCertificate ? { cert: { secret: opts.clientCertificate.cert }, keySecret: opts.clientCertificate.key } : {}),
       ...(tls.serverName ? { serverName: tls.serverName } : {}),
       insecureSkipVerify: tls.insecureSkipVerify,
     };

@@ -17,6 +17,7 @@
  */
 import * as YAML from "yaml";
 import { CentralStackConfig } from "./config";
+import { TenantRef } from "./outputs";
 import { REMOTE_WRITE_METRICS } from "./remote-write";
 
 export type Severity = "critical" | "warning";
@@ -39,6 +40,12 @@ export interface RuleGroup {
 /** The part of the central stack config the rules depend on. */
 export type AlertingConfig = Pick<CentralStackConfig, "cluster" | "central">;
 
+/** The Ruler's rules also name every tenant expected to write. */
+export type RulerConfig = AlertingConfig & {
+  /** Those of every edge stack file naming this central stack (components/fleet.ts). */
+  tenants: readonly TenantRef[];
+};
+
 /** Every alert name, for routing and inhibition rules that refer to them. */
 export const ALERTS = {
   remoteWriteFailing: "RemoteWriteFailing",
@@ -55,6 +62,7 @@ export const ALERTS = {
   thanosReceiveReplicationFailures: "ThanosReceiveReplicationFailures",
   thanosReceiveWriteErrors: "ThanosReceiveWriteErrors",
   thanosReceiveStorageFailing: "ThanosReceiveStorageFailing",
+  thanosReceiveTenantLimited: "ThanosReceiveTenantLimited",
   thanosCompactHalted: "ThanosCompactHalted",
   thanosStoreGatewayDown: "ThanosStoreGatewayDown",
   thanosQueryDown: "ThanosQueryDown",
@@ -97,7 +105,7 @@ function rateEither(current: string, legacy: string, window = "5m"): string {
 }
 
 /** Rules evaluated by the Thanos Ruler through Thanos Query: every cluster and tenant. */
-export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
+export function rulerRuleGroups(config: RulerConfig): RuleGroup[] {
   const tenantLabel = config.central.receive.tenantLabel;
   const tenant = `{{ $labels.${tenantLabel} }}`;
   const where = `cluster {{ $labels.cluster }}{{ with $labels.${tenantLabel} }}, tenant {{ . }}{{ end }}`;
@@ -105,9 +113,9 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
   const failed = rateEither(REMOTE_WRITE_METRICS.failed, REMOTE_WRITE_METRICS.legacyFailed);
   const sent = rateEither(REMOTE_WRITE_METRICS.sent, REMOTE_WRITE_METRICS.legacySucceeded);
 
-  // One rule covering every expected tenant (central.tenants): each absent_over_time term
-  // reports the cluster and tenant label it looked for.
-  const expected = config.central.tenants;
+  // One rule covering every expected tenant (the edge stack files' tenants): each
+  // absent_over_time term reports the cluster and tenant label it looked for.
+  const expected = config.tenants;
   const expectedTenantMissing: AlertingRule[] =
     expected.length === 0
       ? []
@@ -119,11 +127,11 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
             annotations: {
               summary: `Expected tenant ${tenant} of cluster {{ $labels.cluster }} sends no samples`,
               description:
-                `central.tenants lists this tenant, but no sample arrived from it in the last ${SILENCE} (or ever). ` +
+                `An edge stack file declares this tenant, but no sample arrived from it in the last ${SILENCE} (or ever). ` +
                 `Runbook: 1) on the cluster, check the agent writing as this tenant (the cluster agent, or the tenant's PrometheusAgent in the namespace named after it); ` +
-                `2) check that its remote-write header carries the tenant id; ` +
+                `2) check that it writes with its own tenant's client certificate (Secret remote-write-client in its namespace), unexpired (npm run verify); ` +
                 `3) check the network path to the receive LoadBalancer; ` +
-                `4) if the tenant was retired on purpose, remove it from central.tenants.`,
+                `4) if the tenant was retired on purpose, remove it from its edge stack file and deploy the central stack again.`,
             },
           },
         ];
@@ -147,7 +155,7 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
             description:
               `{{ $value | humanizePercentage }} of the samples the agent sent in the last 5m were rejected (more than 1%); they are lost. ` +
               `Runbook: 1) agent logs (kubectl -n monitoring logs on the cluster's prometheus agent pod) for the HTTP status; ` +
-              `2) 4xx: the receiver rejects the data (out-of-order, tenant header, limits) - check the receive logs for the tenant; ` +
+              `2) 4xx: the receiver rejects the data (out-of-order, or a tenant limit: see ThanosReceiveTenantLimited) - check the receive logs for the tenant; a TLS error: its client certificate (npm run verify); ` +
               `3) 5xx: check ThanosReceive* alerts and the receivers' health on the central cluster.`,
           },
         },
@@ -202,7 +210,7 @@ export function rulerRuleGroups(config: AlertingConfig): RuleGroup[] {
             description:
               `Central received samples from this cluster and tenant in the last ${REMEMBER_SOURCES} but none in the last ${SILENCE}. ` +
               `Runbook: 1) on the edge cluster, check the agent pod (kubectl -n monitoring get pods; logs); ` +
-              `2) check the remote-write URL and the tenant header in its config; ` +
+              `2) check the remote-write URL and its client certificate (Secret remote-write-client, unexpired: npm run verify); ` +
               `3) check the network path to the receive LoadBalancer (loadBalancerSourceRanges, firewalls); ` +
               `4) the agent keeps up to edge.wal.maxTime of samples and sends them once the path is back.`,
           },
@@ -392,6 +400,31 @@ export function centralPrometheusRuleGroups(config: AlertingConfig): RuleGroup[]
           },
         },
         {
+          alert: ALERTS.thanosReceiveTenantLimited,
+          // The limiter's own metrics name the tenant of the client certificate; http_requests_total's
+          // tenant label is only what the header claims.
+          expr: [
+            `sum by (tenant, limit) (`,
+            `  rate(thanos_receive_write_limits_hit_count{${thanosJob("receive", ns)}}[5m])`,
+            `  or`,
+            `  label_replace(rate(thanos_receive_head_series_limited_requests_total{${thanosJob("receive", ns)}}[5m]), "limit", "head_series", "", "")`,
+            `) > 0`,
+          ].join("\n"),
+          for: "5m",
+          labels: { severity: "warning", cluster },
+          annotations: {
+            summary: `Thanos Receive refuses writes of tenant {{ $labels.tenant }} over its {{ $labels.limit }} limit in cluster ${cluster}`,
+            description:
+              `For 5m the receivers have refused this tenant's remote writes: 429 when its active (head) series are over its head series limit, ` +
+              `413 when a request is over its size, series or samples limit. On 429 the agent retries and falls behind, keeping samples in its WAL ` +
+              `only up to edge.wal.maxTime; on 413 it drops the request's samples. Runbook: 1) find the limit (the alert's limit label, or npm run verify); ` +
+              `2) head_series: look for a cardinality explosion in the tenant's series on the Multi-Tenancy dashboard, fix it at the source, or raise ` +
+              `central.receive.limits.tenants.<tenant>.headSeries; 3) series/samples/body_size: the agent sends more per request than allowed - compare ` +
+              `edge.remoteWrite.queue.maxSamplesPerSend with the tenant's requestSeries/requestSamples/requestSizeBytes; ` +
+              `4) after changing the limits, pulumi up the central stack: the receivers reload the limits file without a restart.`,
+          },
+        },
+        {
           alert: ALERTS.thanosCompactHalted,
           expr: `max by (job) (thanos_compact_halted{${thanosJob("compact", ns)}}) == 1`,
           for: "5m",
@@ -440,7 +473,7 @@ export function ruleFileYaml(groups: RuleGroup[]): string {
  * The plain Prometheus rule files, by file name: what `npm run synth` writes to
  * out/synth/<stack>/rules/ and what the promtool tests load.
  */
-export function prometheusRuleFiles(config: AlertingConfig): Record<string, string> {
+export function prometheusRuleFiles(config: RulerConfig): Record<string, string> {
   return {
     [RULE_FILES.ruler]: ruleFileYaml(rulerRuleGroups(config)),
     [RULE_FILES.centralPrometheus]: ruleFileYaml(centralPrometheusRuleGroups(config)),

@@ -1,6 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { remoteWriteClientSecret } from "./agent-spec";
 import { EdgeStackConfig, TenantSettings } from "./config";
+import { TENANT_NAMESPACE_LABEL } from "./conventions";
+import { ClientCredentials } from "./outputs";
 import { tenantObjects } from "./tenant-objects";
 
 export interface TenantAgentArgs {
@@ -16,6 +19,8 @@ export interface TenantAgentArgs {
   tenantHeader: string;
   /** What provides the PrometheusAgent CRD and the operator: the cluster's EdgeAgent. */
   operator: pulumi.Resource;
+  /** This tenant's client certificate and key, read from the central stack; absent in plain-http lab mode. */
+  clientCredentials?: ClientCredentials;
 }
 
 /**
@@ -29,7 +34,8 @@ export class TenantAgent extends pulumi.ComponentResource {
 
   constructor(name: string, args: TenantAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:edge:TenantAgent", name, {}, opts);
-    const objects = tenantObjects(args);
+    const credentials = args.clientCredentials;
+    const objects = tenantObjects({ ...args, clientCertificate: credentials !== undefined });
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, { parent: this });
     const inNamespace = { parent: this, dependsOn: [namespace] };
 
@@ -43,6 +49,19 @@ export class TenantAgent extends pulumi.ComponentResource {
     });
     const scrapeSecret = new k8s.core.v1.Secret(`${name}-node-scrape`, objects.nodeScrapeSecret, inNamespace);
     const caSecret = objects.caSecret ? [new k8s.core.v1.Secret(`${name}-remote-write-ca`, objects.caSecret, inNamespace)] : [];
+    // Its own tenant's certificate and key only: the receivers file everything it writes under that tenant.
+    const clientSecret = credentials
+      ? [
+          new k8s.core.v1.Secret(
+            `${name}-remote-write-client`,
+            remoteWriteClientSecret(
+              { certPem: credentials.certPem, keyPem: pulumi.secret(credentials.keyPem) },
+              { namespace: args.tenant.id, labels: { [TENANT_NAMESPACE_LABEL]: args.tenant.id } },
+            ),
+            inNamespace,
+          ),
+        ]
+      : [];
     // Quota and defaults first, so the agent's pod is admitted under the same rules as the tenant's.
     const quota = new k8s.core.v1.ResourceQuota(`${name}-quota`, objects.resourceQuota, inNamespace);
     const limitRange = new k8s.core.v1.LimitRange(`${name}-limit-range`, objects.limitRange, inNamespace);
@@ -50,7 +69,7 @@ export class TenantAgent extends pulumi.ComponentResource {
 
     const agent = new k8s.apiextensions.CustomResource(`${name}-agent`, objects.agent, {
       parent: this,
-      dependsOn: [args.operator, roleBinding, nodeRoleBinding, scrapeSecret, ...caSecret, quota, limitRange],
+      dependsOn: [args.operator, roleBinding, nodeRoleBinding, scrapeSecret, ...caSecret, ...clientSecret, quota, limitRange],
     });
     this.namespace = namespace.metadata.name;
     this.agentName = agent.metadata.name;

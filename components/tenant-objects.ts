@@ -12,7 +12,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { agentResources, AgentArgument, caSecretRef, remoteWriteCaSecret, ResourceRequirements, walArguments } from "./agent-spec";
+import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, remoteWriteCaSecret, ResourceRequirements, walArguments } from "./agent-spec";
 import { prometheusStorage, StorageSpec } from "./prometheus-storage";
 import { EdgeStackConfig, TenantSettings } from "./config";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "./conventions";
@@ -42,6 +42,8 @@ export interface TenantObjectsOptions {
   remoteWriteUrl: string;
   /** The header receivers read the tenant from (central's `tenantHeader`). */
   tenantHeader: string;
+  /** True when the agent has its tenant's client certificate (Secret REMOTE_WRITE_CLIENT_SECRET): central's receivers require one. */
+  clientCertificate?: boolean;
 }
 
 interface LabelSelector {
@@ -294,6 +296,7 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
             tenantId: tenant.id,
             settings: settings.remoteWrite,
             caSecret,
+            clientCertificate: opts.clientCertificate ? CLIENT_CERTIFICATE_REF : undefined,
             enforcedLabels: { [CLUSTER_LABEL]: opts.cluster, [TENANT_LABEL]: tenant.id },
           }),
         ],

@@ -2,16 +2,18 @@
  * One edge agent: Prometheus 3 in agent mode, configured as the prometheus-operator renders
  * the program's `PrometheusAgent` (the edge chart's `prometheusSpec` or a tenant's object):
  * its external labels plus the operator's `prometheus` and replica labels, its remote write
- * (headers, queue, write relabelling, TLS) with only the URL replaced by the loopback
- * LoadBalancer, and its extra flags (WAL retention). It scrapes itself under the program's
- * self-monitoring job and the loopback node-exporter.
+ * (headers, queue, write relabelling, TLS with its tenant's client certificate) with only the
+ * URL replaced by the loopback LoadBalancer, and its extra flags (WAL retention). It scrapes
+ * itself under the program's self-monitoring job and the loopback node-exporter.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { AGENT_SELF_JOB } from "../components/conventions";
+import { AGENT_SELF_JOB, REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, REMOTE_WRITE_CLIENT_SECRET } from "../components/conventions";
+import { SecretKeyRef } from "../components/remote-write";
 import { toPrometheusRemoteWrite } from "../scripts/prometheus-remote-write";
-import { AgentPlan } from "./synth-output";
+import { ReceivePki } from "./certificates";
+import { AgentPlan } from "./synth-plan";
 import { ManagedProcess } from "./process";
 import { loopback } from "./thanos-process";
 import { requireTool } from "./tools";
@@ -26,13 +28,38 @@ export function agentPod(agent: AgentPlan): string {
   return `prom-agent-${agent.resourceName}-0`;
 }
 
+/** A scrape job beside the agent's own: the benchmark's load generator. */
+export interface ScrapeJob {
+  job: string;
+  /** Addresses with their target labels (`__param_<name>` labels become URL parameters). */
+  targets: { address: string; labels?: Record<string, string> }[];
+}
+
 export interface AgentOptions {
   port: number;
   remoteWriteUrl: string;
   nodeExporterPort: number;
   scrapeInterval: string;
-  /** Scrape configs the harness adds beside the agent's own jobs (the fault tests' counter probe). */
-  extraScrapeConfigs?: Record<string, unknown>[];
+  /** The local file of a Secret key the remote write names (the operator mounts them). */
+  secretFile?: (ref: SecretKeyRef) => string;
+  extraScrapeJobs?: ScrapeJob[];
+}
+
+/**
+ * The files behind an agent's TLS Secrets: the receivers' CA, and the client certificate and
+ * key of the tenant it writes as (the program gives each agent its own tenant's, nothing else).
+ */
+export function agentSecretFiles(pki: ReceivePki | undefined, tenant: string): ((ref: SecretKeyRef) => string) | undefined {
+  if (!pki) return undefined;
+  return (ref) => {
+    const client = pki.clients[tenant];
+    if (ref.name === REMOTE_WRITE_CA_SECRET && ref.key === REMOTE_WRITE_CA_KEY) return pki.ca.cert.certFile;
+    if (ref.name === REMOTE_WRITE_CLIENT_SECRET.name && client) {
+      if (ref.key === REMOTE_WRITE_CLIENT_SECRET.certKey) return client.certFile;
+      if (ref.key === REMOTE_WRITE_CLIENT_SECRET.keyKey) return client.keyFile;
+    }
+    throw new Error(`agent of tenant ${tenant}: the local platform has no file for key ${ref.key} of Secret ${ref.name}`);
+  };
 }
 
 export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string, unknown> {
@@ -44,9 +71,12 @@ export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string
     scrape_configs: [
       { job_name: AGENT_SELF_JOB, static_configs: [{ targets: [loopback(opts.port)] }] },
       { job_name: "node-exporter", static_configs: [{ targets: [loopback(opts.nodeExporterPort)] }] },
-      ...(opts.extraScrapeConfigs ?? []),
+      ...(opts.extraScrapeJobs ?? []).map((job) => ({
+        job_name: job.job,
+        static_configs: job.targets.map((t) => ({ targets: [t.address], ...(t.labels ? { labels: t.labels } : {}) })),
+      })),
     ],
-    remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl })),
+    remote_write: agent.remoteWrite.map((spec) => toPrometheusRemoteWrite({ ...spec, url: opts.remoteWriteUrl }, { secretFile: opts.secretFile })),
   };
 }
 

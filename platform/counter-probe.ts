@@ -4,7 +4,7 @@
  * a scrape returned identifies that scrape, so comparing the values Thanos Query returns
  * with the values served counts lost and duplicated samples exactly, whatever timestamps
  * the agent gave them. Harness-owned: agents scrape it only when the platform is started
- * with it (`PlatformOptions.extraScrapeConfigs`).
+ * with it (`PlatformOptions.extraScrapeJobs`).
  */
 import * as http from "http";
 
@@ -53,11 +53,6 @@ export class CounterProbe {
 
   static metricsPath(agent: string): string {
     return `/probe/${agent}`;
-  }
-
-  /** The scrape config an agent adds to scrape its own counter. */
-  scrapeConfig(agent: string): Record<string, unknown> {
-    return { job_name: PROBE_JOB, metrics_path: CounterProbe.metricsPath(agent), static_configs: [{ targets: [this.target] }] };
   }
 
   private scrapesOf(agent: string): ServedScrape[] {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as Minio from "minio";
 import { Credentials } from "../components/bucket-access";
-import { MinioPlan } from "./synth-output";
+import { MinioPlan } from "./synth-plan";
 import { freePorts, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 

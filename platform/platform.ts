@@ -12,21 +12,22 @@ import * as path from "path";
 import { PolicyDocument, thanosObjstoreConfig } from "../components/bucket-access";
 import { CentralSettings } from "../components/config";
 import { centralEndpoints } from "../components/values/central-endpoints";
-import { Agent, startAgent } from "./agent";
+import { Agent, agentSecretFiles, ScrapeJob, startAgent } from "./agent";
 import { startAlertmanager } from "./alertmanager";
 import { centralPrometheusPod, startCentralPrometheus, ScrapeTarget } from "./central-prometheus";
 import { startCompactor } from "./compactor";
+import { issueReceivePki, ReceivePki } from "./certificates";
 import { LoadBalancer } from "./load-balancer";
 import { MinioServer, startMinio } from "./minio";
 import { startNodeExporter } from "./node-exporter";
 import { freePort, freePorts, ManagedProcess, stopAll } from "./process";
 import { startQuery } from "./query";
 import { startQueryFrontend } from "./query-frontend";
-import { awaitSafeStart, Receiver, startReceivers } from "./receive";
+import { atLoopback, awaitSafeStart, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
-import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-output";
+import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
 import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos-process";
 import { WebhookSink } from "./webhook-sink";
 
@@ -35,6 +36,8 @@ export interface PlatformOptions {
   dir: string;
   /** A synth output to read; by default the synth runs into `<dir>/synth` first. */
   synthDir?: string;
+  /** Where the stack files of that synth are; the project's by default (tests run variants of them). */
+  stackDir?: string;
   /**
    * Scrape and rule evaluation interval of the agents and the central Prometheus. Time
    * compression for loopback (the charts' default is 30s); the Ruler keeps the program's.
@@ -44,8 +47,8 @@ export interface PlatformOptions {
   receiveBlockDuration?: string;
   /** The compactor's pause between iterations (time compression; Thanos' and the chart's default is 5m). */
   compactorWaitInterval?: string;
-  /** Scrape configs each agent adds beside its own jobs; normal runs add none. */
-  extraScrapeConfigs?: (agent: AgentPlan) => Record<string, unknown>[];
+  /** Scrape jobs an agent runs beside its own (the benchmark's load generators); none by default. */
+  extraScrapeJobs?: (agent: AgentPlan) => ScrapeJob[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -81,6 +84,10 @@ export interface LocalPlatform {
   centralOutputs: Record<string, unknown>;
   /** Webhook paths the Alertmanager routes deliver to, per severity. */
   webhookPaths: { critical: string; warning: string };
+  /** The remote-write PKI the receivers and agents use; absent in plain-http lab mode. */
+  pki?: ReceivePki;
+  /** The local directory of each receive volume (the chart's extraVolumes), by volume name: update a file there as the kubelet updates a mounted ConfigMap. */
+  receiveVolumes: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +116,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     if (!synthDir) {
       synthDir = path.join(dir, "synth");
       log("synth: running the program for every stack file");
-      await runSynth(synthDir);
+      await runSynth(synthDir, opts.stackDir);
     }
     const fleet = readSynthOutput(synthDir);
     const { central } = fleet;
@@ -130,26 +137,6 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     log("alertmanager: the program's routing, webhooks on loopback");
     const alertmanager = await startAlertmanager(dir, alertmanagerPort, { critical: webhooks.url(webhookPaths.critical), warning: webhooks.url(webhookPaths.warning) });
 
-    log(`receive: ${thanos.receive.replicaCount} receivers`);
-    // Before choosing their ports: a port left free for the wait could be taken meanwhile.
-    await awaitSafeStart(opts.receiveBlockDuration);
-    const receiverPorts = await Promise.all(
-      Array.from({ length: thanos.receive.replicaCount }, async () => {
-        const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
-        return { http, grpc, remoteWrite, capnproto };
-      }),
-    );
-    const receivers = await startReceivers(dir, thanos, receiverPorts, objstoreFile, { blockDuration: opts.receiveBlockDuration });
-    const loadBalancer = await LoadBalancer.start(
-      await freePort(),
-      receivers.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` })),
-    );
-    started.push(loadBalancer);
-
-    const storePorts = await thanosPorts();
-    log("store gateway");
-    const storeGateway = await startStoreGateway(dir, thanos.storegateway, storePorts, objstoreFile);
-
     const queryPorts = await thanosPorts();
     const rulerPorts = await thanosPorts();
     const sidecarPorts = await thanosPorts();
@@ -160,11 +147,37 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
         [inCluster.alertmanagers]: [loopback(alertmanagerPort)],
         [new URL(inCluster.queryUrl).host]: [loopback(queryPorts.http)],
         [inCluster.sidecars]: [loopback(sidecarPorts.grpc)],
+        [new URL(inCluster.centralPrometheusUrl).host]: [loopback(centralPrometheusPort)],
       };
       const found = known[address];
       if (!found) throw new Error(`the program's values name ${address}, which the local platform does not run`);
       return found;
     };
+
+    const pki = central.receivePki ? await issueReceivePki(path.join(dir, "pki"), central.receivePki) : undefined;
+    if (pki) log(`pki: the program's CA, the receivers' certificate and client certificates of ${Object.keys(pki.clients).join(", ")}`);
+    log(`receive: ${thanos.receive.replicaCount} receivers`);
+    // Before choosing their ports: a port left free for the wait could be taken meanwhile.
+    await awaitSafeStart(opts.receiveBlockDuration);
+    const receiverPorts = await Promise.all(
+      Array.from({ length: thanos.receive.replicaCount }, async () => {
+        const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
+        return { http, grpc, remoteWrite, capnproto };
+      }),
+    );
+    const volumes = writeReceiveVolumes(path.join(dir, "receive-volumes"), thanos.receive, { configMaps: central.configMaps, pki, resolve });
+    const receivers = await startReceivers(dir, thanos, receiverPorts, objstoreFile, volumes, { blockDuration: opts.receiveBlockDuration });
+    const loadBalancer = await LoadBalancer.start(
+      await freePort(),
+      receivers.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` })),
+    );
+    started.push(loadBalancer);
+    // The program's URL (its scheme and path) at the LoadBalancer stand-in; TLS passes through it.
+    const remoteWriteUrl = atLoopback(String(central.outputs.receiveRemoteWriteUrl), loadBalancer.port);
+
+    const storePorts = await thanosPorts();
+    log("store gateway");
+    const storeGateway = await startStoreGateway(dir, thanos.storegateway, storePorts, objstoreFile);
 
     log("central prometheus with the thanos sidecar");
     const service = (component: string) => `${thanos.fullnameOverride}-${component}`;
@@ -198,13 +211,16 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
     const nodeExporter = await startNodeExporter(dir, nodeExporterPort);
     log(`agents: ${fleet.agents.map((a) => a.name).join(", ")}`);
     const agents = await Promise.all(
-      fleet.agents.map(async (agent) => startAgent(dir, agent, {
+      fleet.agents.map(async (agent) =>
+        startAgent(dir, agent, {
           port: await freePort(),
-          remoteWriteUrl: `${loadBalancer.url}/api/v1/receive`,
+          remoteWriteUrl,
           nodeExporterPort,
           scrapeInterval,
-          extraScrapeConfigs: opts.extraScrapeConfigs?.(agent),
-        })),
+          secretFile: agentSecretFiles(pki, agent.tenant),
+          extraScrapeJobs: opts.extraScrapeJobs?.(agent),
+        }),
+      ),
     );
 
     const urls: PlatformUrls = {
@@ -217,9 +233,17 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
       centralPrometheus: `http://${loopback(centralPrometheusPort)}`,
       minio: minio.url,
       minioConsole: minio.consoleUrl,
-      remoteWrite: `${loadBalancer.url}/api/v1/receive`,
+      remoteWrite: remoteWriteUrl,
     };
-    const centralOutputs = { ...central.outputs, receiveRemoteWriteUrl: urls.remoteWrite, receiveAddress: "127.0.0.1", queryUrl: urls.queryFrontend, grafanaUrl: "" };
+    const centralOutputs = {
+      ...central.outputs,
+      receiveRemoteWriteUrl: urls.remoteWrite,
+      receiveAddress: "127.0.0.1",
+      queryUrl: urls.queryFrontend,
+      grafanaUrl: "",
+      // The certificates these receivers and agents really use, for verify's expiry check.
+      ...(pki ? { receiveTls: { ...(central.outputs.receiveTls as object), ...receiveTlsOf(pki) } } : {}),
+    };
     log(`up: ${fleet.agents.length} agents writing through ${urls.remoteWrite}; central Prometheus replica ${centralPrometheusPod(central.prometheus)}`);
     return {
       dir,
@@ -235,6 +259,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
       urls,
       centralOutputs,
       webhookPaths,
+      pki,
+      receiveVolumes: volumes,
       // Agents first, MinIO last: the receivers and the sidecar upload their blocks as they shut down.
       stop: async () => {
         await Promise.all(agents.map((a) => a.process.stop()));

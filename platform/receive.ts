@@ -2,12 +2,19 @@
  * Thanos Receive as the thanos chart runs it (templates/receive/statefulset.yaml of chart
  * 0.38.0) with the program's `receive` values: its hashring (endpoints mapped to loopback by
  * pod index), replication factor, tenant header, tenant label and default tenant, TSDB
- * retention and the objstore config. Loopback only chooses ports and data directories.
+ * retention, the objstore config, and its extra volumes (the remote-write TLS Secret and the
+ * limits ConfigMap), each a local directory at the path the chart mounts it.
+ * Loopback only chooses ports and data directories.
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { durationMs } from "../components/duration";
+import { ReceiveTlsOutput } from "../components/outputs";
+import { RECEIVE_TLS_SECRET } from "../components/receive-identity";
+import { RECEIVE_LIMITS_CONFIGMAP, ThanosLimitsConfig } from "../components/values/receive-limits";
 import { Hashring, ThanosValues } from "../components/values/thanos";
+import { ReceivePki } from "./certificates";
 import { ManagedProcess, sleep } from "./process";
 import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./thanos-process";
 
@@ -79,6 +86,92 @@ export function loopbackHashring(rings: Hashring[], grpcPorts: number[]): Hashri
   }));
 }
 
+/**
+ * The local directory of each of the chart's `extraVolumeMounts`, by mount path, from the
+ * directories the platform filled for the pod's `extraVolumes`, by volume name.
+ */
+export function localMounts(values: ThanosValues["receive"], volumeDirs: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    values.extraVolumeMounts.map((mount) => {
+      const dir = volumeDirs[mount.name];
+      if (!dir) throw new Error(`the program mounts volume ${mount.name} at ${mount.mountPath}, which the local platform does not provide`);
+      return [mount.mountPath, dir];
+    }),
+  );
+}
+
+/** A flag's value under a mounted path, pointed at the local directory standing in for the mount. */
+function atLocalMount(arg: string, mounts: Record<string, string>): string {
+  for (const [mountPath, dir] of Object.entries(mounts)) {
+    if (arg.includes(`=${mountPath}/`)) return arg.replace(`=${mountPath}/`, `=${dir}/`);
+  }
+  return arg;
+}
+
+/** The limits file with its meta-monitoring URL (the central Prometheus in the cluster) at loopback. */
+export function loopbackLimitsConfig(text: string, resolve: (address: string) => string[]): string {
+  const config = YAML.parse(text) as ThanosLimitsConfig;
+  const global = config.write.global;
+  if (global) {
+    const url = new URL(global.meta_monitoring_url);
+    global.meta_monitoring_url = `${url.protocol}//${resolve(url.host)[0]}${url.pathname.replace(/\/$/, "")}`;
+  }
+  return YAML.stringify(config, { lineWidth: 0 });
+}
+
+export interface VolumeSources {
+  /** The data of every ConfigMap the program declares, by name. */
+  configMaps: Record<string, Record<string, string>>;
+  /** The harness's certificates for the receivers' TLS Secret; absent in plain-http lab mode. */
+  pki?: ReceivePki;
+  resolve: (address: string) => string[];
+}
+
+/**
+ * The receivers' `extraVolumes` as local directories, by volume name: a ConfigMap's keys from
+ * the synth plan (in-cluster addresses at loopback), the TLS Secret's keys from the harness's
+ * certificates (the synth redacts Secrets). Anything else is an error naming the volume.
+ */
+export function writeReceiveVolumes(dir: string, values: ThanosValues["receive"], sources: VolumeSources): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const volume of values.extraVolumes) {
+    const volumeDir = path.join(dir, volume.name);
+    fs.mkdirSync(volumeDir, { recursive: true });
+    if ("configMap" in volume) {
+      const data = sources.configMaps[volume.configMap.name];
+      if (!data) throw new Error(`receive volume ${volume.name}: the synth plan declares no ConfigMap ${volume.configMap.name}`);
+      for (const [key, text] of Object.entries(data)) {
+        const local = volume.configMap.name === RECEIVE_LIMITS_CONFIGMAP.name && key === RECEIVE_LIMITS_CONFIGMAP.key ? loopbackLimitsConfig(text, sources.resolve) : text;
+        fs.writeFileSync(path.join(volumeDir, key), local);
+      }
+    } else if (volume.secret.secretName === RECEIVE_TLS_SECRET.name && sources.pki) {
+      const { server, ca } = sources.pki;
+      fs.copyFileSync(server.certFile, path.join(volumeDir, RECEIVE_TLS_SECRET.certKey));
+      fs.copyFileSync(server.keyFile, path.join(volumeDir, RECEIVE_TLS_SECRET.keyKey));
+      fs.copyFileSync(ca.cert.certFile, path.join(volumeDir, RECEIVE_TLS_SECRET.caKey));
+    } else {
+      throw new Error(`receive volume ${volume.name}: the local platform has nothing for Secret ${volume.secret.secretName}`);
+    }
+    dirs[volume.name] = volumeDir;
+  }
+  return dirs;
+}
+
+/** `url` (the program's remote-write URL: its scheme and path) at a loopback port. */
+export function atLoopback(url: string, port: number): string {
+  const u = new URL(url);
+  return `${u.protocol}//${loopback(port)}${u.pathname}`;
+}
+
+/** Central's `receiveTls` output with the certificates the harness issued in place of the synth's mocks. */
+export function receiveTlsOf(pki: ReceivePki): Pick<ReceiveTlsOutput, "caCert" | "serverCert" | "clientCerts"> {
+  return {
+    caCert: pki.ca.cert.certPem,
+    serverCert: pki.server.certPem,
+    clientCerts: Object.fromEntries(Object.entries(pki.clients).map(([tenant, c]) => [tenant, c.certPem])),
+  };
+}
+
 /** What the harness may change about the receivers, beside ports and data directories. */
 export interface ReceiveLoopbackOptions {
   /**
@@ -91,7 +184,7 @@ export interface ReceiveLoopbackOptions {
 /** The chart's receive args for one pod. */
 export function receiveArgs(
   values: ThanosValues["receive"],
-  pod: { name: string; ports: ReceiverPorts; dataDir: string; objstoreFile: string; hashringFile: string },
+  pod: { name: string; ports: ReceiverPorts; dataDir: string; objstoreFile: string; hashringFile: string; mounts?: Record<string, string> },
   loopbackOptions: ReceiveLoopbackOptions = {},
 ): string[] {
   // Chart default `receive.tsdb.walCompression: true`; the program's values only set retention.
@@ -111,29 +204,31 @@ export function receiveArgs(
     ...(values.tenancyHeader ? [`--receive.tenant-header=${values.tenancyHeader}`] : []),
     ...(tsdb.retention ? [`--tsdb.retention=${tsdb.retention}`] : []),
     ...(tsdb.walCompression ? ["--tsdb.wal-compression"] : []),
-    ...extraArgs(values),
+    ...extraArgs(values).map((arg) => atLocalMount(arg, pod.mounts ?? {})),
     ...(loopbackOptions.blockDuration ? [`--tsdb.min-block-duration=${loopbackOptions.blockDuration}`, `--tsdb.max-block-duration=${loopbackOptions.blockDuration}`] : []),
   ];
 }
 
-/** Starts `replicaCount` receivers sharing one hashring file. */
+/** Starts `replicaCount` receivers sharing one hashring file and the directories of their extra volumes (by volume name). */
 export async function startReceivers(
   dir: string,
   values: ThanosValues,
   ports: ReceiverPorts[],
   objstoreFile: string,
+  volumeDirs: Record<string, string>,
   loopbackOptions: ReceiveLoopbackOptions = {},
 ): Promise<Receiver[]> {
   const { receive } = values;
   if (ports.length !== receive.replicaCount) throw new Error(`receive.replicaCount is ${receive.replicaCount}, got ${ports.length} port sets`);
   const hashringFile = path.join(dir, "hashrings.json");
   fs.writeFileSync(hashringFile, JSON.stringify(loopbackHashring(receive.hashrings.static, ports.map((p) => p.grpc)), null, 2));
+  const mounts = localMounts(receive, volumeDirs);
   await awaitSafeStart(loopbackOptions.blockDuration);
   return Promise.all(
     ports.map(async (p, i) => {
       const pod = `${values.fullnameOverride}-receive-${i}`;
       const data = dataDir(dir, pod);
-      const process = await startThanos(pod, dir, receiveArgs(receive, { name: pod, ports: p, dataDir: data, objstoreFile, hashringFile }, loopbackOptions), p.http);
+      const process = await startThanos(pod, dir, receiveArgs(receive, { name: pod, ports: p, dataDir: data, objstoreFile, hashringFile, mounts }, loopbackOptions), p.http);
       const restart = async () => {
         await awaitSafeStart(loopbackOptions.blockDuration);
         await process.restart();

@@ -29,6 +29,11 @@ export interface ToolSpec {
    * with a placeholder page in each: the program works, its web UI is not there.
    */
   generatedAssets?: { module: string; dirs: readonly string[] };
+  /**
+   * Go files of the wrapper module itself: the tool is this project's own code (its module is
+   * the wrapper), versioned by these files, which join the cache key.
+   */
+  localSources?: readonly string[];
 }
 
 export const TOOLS = {
@@ -44,6 +49,8 @@ export const TOOLS = {
   minio: { dir: "minio", module: "github.com/minio/minio", binaries: ["minio"] },
   mc: { dir: "mc", module: "github.com/minio/mc", binaries: ["mc"] },
   nodeExporter: { dir: "node-exporter", module: "github.com/prometheus/node_exporter", binaries: ["node_exporter"] },
+  // The benchmark's scrape target, avalanche's shape; the module proxy does not serve avalanche itself.
+  loadgen: { dir: "loadgen", module: "multicluster-metrics/tools/loadgen", binaries: ["loadgen"], localSources: ["main.go"] },
 } as const satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;
@@ -52,12 +59,13 @@ export type BinaryName = (typeof TOOLS)[ToolName]["binaries"][number];
 /** `MULTICLUSTER_TOOLS_CACHE`, else `$XDG_CACHE_HOME/multicluster-metrics/tools`, else `~/.cache/...`. */
 export function toolsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.MULTICLUSTER_TOOLS_CACHE) return path.resolve(env.MULTICLUSTER_TOOLS_CACHE);
-  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  const cacheHome = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache");
   return path.join(cacheHome, "multicluster-metrics", "tools");
 }
 
-/** The version go.mod pins for the tool's upstream module. */
+/** The version go.mod pins for the tool's upstream module; `local` for a tool of our own. */
 export function pinnedVersion(spec: ToolSpec): string {
+  if (spec.localSources) return "local";
   const goMod = fs.readFileSync(path.join(TOOLS_DIR, spec.dir, "go.mod"), "utf8");
   const escaped = spec.module.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, "m").exec(goMod);
@@ -67,7 +75,9 @@ export function pinnedVersion(spec: ToolSpec): string {
 
 function cacheKey(spec: ToolSpec): string {
   const hash = createHash("sha256");
-  for (const file of ["go.mod", "go.sum"]) hash.update(fs.readFileSync(path.join(TOOLS_DIR, spec.dir, file)));
+  // A module without dependencies has no go.sum.
+  const files = ["go.mod", "go.sum", ...(spec.localSources ?? [])].map((file) => path.join(TOOLS_DIR, spec.dir, file));
+  for (const file of files) if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
   hash.update((spec.tags ?? []).join(","));
   hash.update(JSON.stringify(spec.generatedAssets ?? null));
   return hash.digest("hex").slice(0, 16);

@@ -48,6 +48,9 @@ async function main(): Promise<void> {
   console.log("");
   for (const [name, url] of rows) console.log(`  ${name.padEnd(width)}  ${url}`);
   console.log(`\n  agents: ${platform.agents.map((a) => `${a.plan.name} (${a.url})`).join(", ")}`);
+  if (platform.pki) {
+    console.log(`  remote write is mutual TLS: CA ${platform.pki.ca.cert.certFile}, each tenant's client certificate and key in ${path.dirname(platform.pki.ca.cert.certFile)}`);
+  }
   console.log(`  logs, configs and data: ${dir}`);
   const outputsFile = path.join(dir, "central-outputs.json");
   fs.writeFileSync(outputsFile, JSON.stringify(platform.centralOutputs, null, 2));

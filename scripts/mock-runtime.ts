@@ -4,6 +4,7 @@
  * and inputs. Used by the offline synth and by the tests, so both see exactly what a
  * `pulumi up` would send to the engine, without a CLI, a cluster or a cloud.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
@@ -38,7 +39,7 @@ export interface MockStackOptions {
   secretKeys?: string[];
   /** Outputs of other stacks by name, for `StackReference`s. */
   stackOutputs?: Record<string, Record<string, unknown>>;
-  /** Address the mocked cloud assigns to every LoadBalancer Service the program reads. */
+  /** Address the mocked cloud assigns to every LoadBalancer Service the program creates. */
   loadBalancerAddress?: string;
   /** The program: what it returns becomes the stack outputs. */
   program: () => Promise<Record<string, unknown>>;
@@ -79,16 +80,15 @@ function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
         }
         return { id: name, state: { name, outputs, secretOutputNames: [] } };
       }
-      if (args.type === "kubernetes:core/v1:Service" && args.id) {
-        // Service.get of the receive LoadBalancer: the mocked cloud has assigned an address.
-        const [namespace, name] = args.id.includes("/") ? args.id.split("/") : ["default", args.id];
-        state.metadata = { name, namespace };
-        state.spec = { type: "LoadBalancer" };
+      if (args.type === "kubernetes:core/v1:Service" && !args.id && (args.inputs.spec as { type?: string } | undefined)?.type === "LoadBalancer") {
+        // The provider finishes creating a LoadBalancer Service once the cloud has assigned an address.
         state.status = { loadBalancer: { ingress: opts.loadBalancerAddress ? [{ ip: opts.loadBalancerAddress }] : [] } };
       }
       if (args.type === "random:index/randomPassword:RandomPassword") {
         state.result = mockSecretValue(args.name);
+        state.bcryptHash = mockBcryptHash(args.name);
       }
+      Object.assign(state, mockTlsOutputs(args.type, args.name));
       if (args.type === "kubernetes:helm.sh/v3:Release") {
         state.status = { name: args.inputs.name ?? args.name, namespace: args.inputs.namespace, status: "deployed" };
       }
@@ -103,6 +103,33 @@ function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
 /** The value the mocked RandomPassword `name` generates; tests scan files for it. */
 export function mockSecretValue(name: string): string {
   return `mock-secret-${name}`;
+}
+
+/** The mocked RandomPassword `name`'s bcrypt hash: `$2a$10$`, then 53 characters of bcrypt's alphabet. */
+export function mockBcryptHash(name: string): string {
+  const digest = crypto.createHash("sha256").update(name).digest("base64").replace(/\+/g, ".").replace(/=/g, "");
+  return `$2a$10$${(digest + digest).slice(0, 53)}`;
+}
+
+/** A PEM block of `label` whose body names what it stands in for; tests scan files for private keys. */
+export function mockPem(label: string, name: string): string {
+  const body = Buffer.from(`mock ${label.toLowerCase()} of ${name}`).toString("base64").replace(/.{1,64}/g, "$&\n");
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}
+
+/** What the TLS provider's resources output, as PEM blocks (keys in the formats the provider offers). */
+function mockTlsOutputs(type: string, name: string): Record<string, string> {
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { privateKeyPem: mockPem("RSA PRIVATE KEY", name), privateKeyPemPkcs8: mockPem("PRIVATE KEY", name), publicKeyPem: mockPem("PUBLIC KEY", name) };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: mockPem("CERTIFICATE REQUEST", name) };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: mockPem("CERTIFICATE", name) };
+    default:
+      return {};
+  }
 }
 
 /** The URN the mock monitor gives a resource (the same scheme as the engine's). */

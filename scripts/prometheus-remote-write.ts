@@ -23,7 +23,7 @@ export interface PrometheusRemoteWrite {
   };
   metadata_config: { send: boolean; send_interval: string };
   write_relabel_configs?: PrometheusRelabelConfig[];
-  tls_config?: { ca_file?: string; server_name?: string; insecure_skip_verify: boolean };
+  tls_config?: { ca_file?: string; cert_file?: string; key_file?: string; server_name?: string; insecure_skip_verify: boolean };
 }
 
 export interface PrometheusRelabelConfig {
@@ -73,13 +73,14 @@ export function toPrometheusRemoteWrite(spec: RemoteWriteSpec, opts: TranslateOp
   if (spec.writeRelabelConfigs) out.write_relabel_configs = spec.writeRelabelConfigs.map(toPrometheusRelabelConfig);
   const tls = spec.tlsConfig;
   if (tls) {
-    let caFile: string | undefined;
-    if (tls.ca) {
-      if (!opts.secretFile) throw new Error(`remote write ${spec.name}: the CA is in Secret ${tls.ca.secret.name} (key ${tls.ca.secret.key}); pass secretFile to say where that file is`);
-      caFile = opts.secretFile(tls.ca.secret);
-    }
+    const fileOf = (what: string, ref: SecretKeyRef): string => {
+      if (!opts.secretFile) throw new Error(`remote write ${spec.name}: the ${what} is in Secret ${ref.name} (key ${ref.key}); pass secretFile to say where that file is`);
+      return opts.secretFile(ref);
+    };
     out.tls_config = {
-      ...(caFile ? { ca_file: caFile } : {}),
+      ...(tls.ca ? { ca_file: fileOf("CA", tls.ca.secret) } : {}),
+      ...(tls.cert ? { cert_file: fileOf("client certificate", tls.cert.secret) } : {}),
+      ...(tls.keySecret ? { key_file: fileOf("client key", tls.keySecret) } : {}),
       ...(tls.serverName ? { server_name: tls.serverName } : {}),
       insecure_skip_verify: tls.insecureSkipVerify,
     };

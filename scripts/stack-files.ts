@@ -1,75 +1,41 @@
 /**
- * Reading `Pulumi.<stack>.yaml` files the way the Pulumi CLI hands them to the program:
- * a flat map of strings, objects as JSON. Secrets cannot be decrypted offline, so secret
- * keys get recognisable mock values (the tests scan the synth output for them).
+ * Stack files the way the Pulumi CLI hands them to the program: a flat map of strings,
+ * objects as JSON. Secrets cannot be decrypted offline, so secret keys get recognisable
+ * mock values (the tests scan the synth output for them).
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, PROJECT, SECRET_KEYS } from "../components/config";
+import { PROJECT, SECRET_KEYS } from "../components/config";
+import { isEncrypted, StackFile } from "../components/stack-files";
 
-export interface StackFile {
-  stack: string;
-  /** File name, e.g. `Pulumi.cluster-01.yaml`. */
-  file: string;
-  path: string;
-  /** The `config:` map as written, values parsed from YAML. */
-  config: Record<string, unknown>;
-}
+/** Secret keys whose value must be a URL. */
+const URL_SECRETS = new Set(["alertWebhookCritical", "alertWebhookWarning"]);
 
-const STACK_FILE_RE = /^Pulumi\.([A-Za-z0-9_.-]+)\.ya?ml$/;
-
-/** Every stack file in `dir`, sorted by stack name. */
-export function readStackFiles(dir: string): StackFile[] {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => STACK_FILE_RE.test(f))
-    .sort()
-    .map((file) => readStackFile(path.join(dir, file)));
-}
-
-export function readStackFile(filePath: string): StackFile {
-  const file = path.basename(filePath);
-  const match = STACK_FILE_RE.exec(file);
-  if (!match) throw new Error(`${filePath}: not a stack file (expected Pulumi.<stack>.yaml)`);
-  let doc: unknown;
-  try {
-    doc = YAML.parse(fs.readFileSync(filePath, "utf8"));
-  } catch (err) {
-    throw new ConfigError(file, "config", `expected valid YAML: ${(err as Error).message.split("\n")[0]}`);
-  }
-  const config = (doc as { config?: unknown } | null)?.config ?? {};
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new ConfigError(file, "config", "expected a map of config keys");
-  }
-  return { stack: match[1], file, path: filePath, config: config as Record<string, unknown> };
-}
-
-/** The value the synth uses for secret config key `key`. */
+/** The value the synth uses for secret config key `key`: recognisable, and valid for the key. */
 export function mockConfigSecret(key: string): string {
-  return `synth-secret-${key}`;
+  return URL_SECRETS.has(key) ? `https://synth-secret.invalid/${key}` : `synth-secret-${key}`;
 }
 
 /** Secrets a role cannot run without; the synth supplies mocks for them when unset. */
 const REQUIRED_SECRETS: Record<string, readonly string[]> = { central: ["minioUser", "minioPassword"], edge: [] };
 
-function isSecure(value: unknown): boolean {
-  return typeof value === "object" && value !== null && "secure" in value;
-}
-
 /**
  * The flat string map Pulumi passes to a program, and which keys are secret. Encrypted
- * values, and required secrets not set in the file, become mock secrets.
+ * values become `decrypted[key]` (short key) when given, as Pulumi would decrypt them, else
+ * mock secrets; required secrets not set in the file become mock secrets too.
  */
-export function toPulumiConfig(stackFile: StackFile, mockKubeconfig: string): { config: Record<string, string>; secretKeys: string[] } {
+export function toPulumiConfig(
+  stackFile: StackFile,
+  mockKubeconfig: string,
+  decrypted: Record<string, string> = {},
+): { config: Record<string, string>; secretKeys: string[] } {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const role = stackFile.config[`${PROJECT}:role`];
   const required = typeof role === "string" ? (REQUIRED_SECRETS[role] ?? []) : [];
   for (const [key, value] of Object.entries(stackFile.config)) {
-    if (isSecure(value)) {
+    if (isEncrypted(value)) {
       const short = key.slice(PROJECT.length + 1);
-      config[key] = short === "kubeconfig" ? mockKubeconfig : mockConfigSecret(short);
+      config[key] = decrypted[short] ?? (short === "kubeconfig" ? mockKubeconfig : mockConfigSecret(short));
       secretKeys.push(key);
     } else {
       config[key] = typeof value === "string" ? value : JSON.stringify(value);

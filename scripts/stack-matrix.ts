@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import { ConfigError, PROJECT } from "../components/config";
-import { readStackFiles } from "./stack-files";
+import { readStackFiles } from "../components/stack-files";
 
 export interface StackMatrix {
   all: string[];

@@ -3,8 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { CentralStackConfig, parseStackConfig } from "../components/config";
+import { expectedTenants, loadFleet } from "../components/fleet";
+import { RulerConfig } from "../components/rules";
 import { mockKubeconfigFor } from "../scripts/stack-files";
-import { committedStackConfig, scratchDir } from "./support";
+import { committedStackConfig, PROJECT_DIR, scratchDir } from "./support";
 
 /** Positions of the syntax errors lezer-promql finds in `expr`; empty when it parses. */
 export function promqlErrors(expr: string): number[] {
@@ -17,8 +19,11 @@ export function promqlErrors(expr: string): number[] {
   return errors;
 }
 
-/** The committed cluster-01 stack file, validated, with `patch` applied to `multicluster:central` first. */
-export function centralConfig(patch: (central: Record<string, any>) => void = () => undefined, extra: Record<string, unknown> = {}): CentralStackConfig {
+/**
+ * The committed cluster-01 stack file, validated, with `patch` applied to `multicluster:central`
+ * first, and the tenants the committed edge stack files declare.
+ */
+export function centralConfig(patch: (central: Record<string, any>) => void = () => undefined, extra: Record<string, unknown> = {}): CentralStackConfig & RulerConfig {
   const dir = scratchDir("alerting-config-");
   const kubeconfig = path.join(dir, "kubeconfig.yaml");
   fs.writeFileSync(kubeconfig, mockKubeconfigFor(["cluster-01"]));
@@ -30,6 +35,6 @@ export function centralConfig(patch: (central: Record<string, any>) => void = ()
     { stack: "cluster-01", projectDir: dir, env: { KUBECONFIG: kubeconfig, HOME: dir } },
   );
   if (config.role !== "central") throw new Error("expected the central stack");
-  return config;
+  return { ...config, tenants: expectedTenants(loadFleet(PROJECT_DIR), "cluster-01") };
 }
 

@@ -1,10 +1,11 @@
 /** The central kube-prometheus-stack values, from validated config, without the Pulumi engine. */
 import { THANOS_IMAGE } from "../components/charts";
-import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
+import { ALERTMANAGER_CONFIG_SECRET, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralPrometheusValues } from "../components/values/central-prometheus";
 import { centralSettings } from "./support-central";
 
-const values = (patch?: (raw: any) => void) => centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch) });
+const CHECKSUM = "0123456789abcdef".repeat(4);
+const values = (patch?: (raw: any) => void) => centralPrometheusValues({ cluster: "cluster-01", settings: centralSettings(patch), objstoreChecksum: CHECKSUM });
 
 describe("Prometheus", () => {
   test("a full Prometheus, not an agent, with 2 replicas labelled for deduplication", () => {
@@ -13,6 +14,10 @@ describe("Prometheus", () => {
     expect(prometheus.prometheusSpec.replicas).toBe(2);
     expect(prometheus.prometheusSpec.replicaExternalLabelName).toBe("prometheus_replica");
     expect(prometheus.prometheusSpec.externalLabels).toEqual({ cluster: "cluster-01" });
+  });
+
+  test("the Prometheus pods carry the objstore config's checksum: the sidecar reads it once, from an env var", () => {
+    expect(values().prometheus.prometheusSpec.podMetadata).toEqual({ annotations: { "checksum/thanos-objstore": CHECKSUM } });
   });
 
   test("the Thanos sidecar uploads with the objstore Secret, at the Thanos version of the chart", () => {
@@ -36,11 +41,20 @@ describe("Prometheus", () => {
   });
 });
 
+test("control-plane scrapes (and their Down alerts) are off unless configured", () => {
+  const off = values();
+  expect([off.kubeControllerManager, off.kubeScheduler, off.kubeEtcd, off.kubeProxy]).toEqual([{ enabled: false }, { enabled: false }, { enabled: false }, { enabled: false }]);
+  const on = values((c) => (c.controlPlane = { controllerManager: true, etcd: true }));
+  expect([on.kubeControllerManager, on.kubeScheduler, on.kubeEtcd, on.kubeProxy]).toEqual([{ enabled: true }, { enabled: false }, { enabled: true }, { enabled: false }]);
+});
+
 test("Alertmanager runs 3 replicas on the routing config Secret another component writes", () => {
   const { alertmanagerSpec } = values().alertmanager;
   expect(alertmanagerSpec.replicas).toBe(3);
   expect(alertmanagerSpec.useExistingSecret).toBe(true);
   expect(alertmanagerSpec.additionalConfig).toEqual({ configSecret: ALERTMANAGER_CONFIG_SECRET });
+  // Not also through the chart's direct key: the template would render spec.configSecret twice.
+  expect(alertmanagerSpec).not.toHaveProperty("configSecret");
 });
 
 describe("Grafana (its own release: see grafana-values.test.ts)", () => {
@@ -52,15 +66,10 @@ describe("Grafana (its own release: see grafana-values.test.ts)", () => {
     expect(JSON.stringify(grafana)).not.toMatch(/datasource|admin/i);
   });
 
-  test("its default dashboards still ship as ConfigMaps carrying the label Grafana's dashboard sidecar watches", () => {
-    const { grafana } = values();
-    const [label, labelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
-    expect(grafana.forceDeployDashboards).toBe(true);
-    expect(grafana.sidecar.dashboards).toEqual({ label, labelValue });
-  });
-
-  test("without Grafana, no dashboard ConfigMaps either", () => {
-    const { grafana } = values((c) => (c.grafana = { enabled: false }));
-    expect(grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
+  test("ships none of its default dashboards, which would show the central cluster alone", () => {
+    // With Grafana on or off: every default dashboard template needs grafana.enabled or forceDeployDashboards.
+    for (const { grafana } of [values(), values((c) => (c.grafana = { enabled: false }))]) {
+      expect(grafana).toEqual({ enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false });
+    }
   });
 });

@@ -3,8 +3,10 @@
  * file, run under mocks by the offline synth, asserting on what the mocks recorded and on the
  * files the synth writes.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -13,10 +15,10 @@ import { CHARTS } from "../components/charts";
 import { ConfigError } from "../components/config";
 import { GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { centralOutputsSchema } from "../components/outputs";
-import { mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
+import { mockBcryptHash, mockPem, mockSecretValue, RecordedResource, redactSecrets } from "../scripts/mock-runtime";
 import { mockConfigSecret } from "../scripts/stack-files";
 import { synthesize, SynthesizedStack } from "../scripts/synth";
-import { committedStackConfig, filesUnder, resourcesOfType, scratchDir, synthStacks } from "./support";
+import { committedStackConfig, filesUnder, PROJECT_DIR, resourcesOfType, scratchDir, synthStacks } from "./support";
 
 const BUCKETS = { thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" };
 let central: SynthesizedStack;
@@ -75,9 +77,10 @@ describe("MinIO", () => {
 describe("Kubernetes objects declared directly", () => {
   test("are valid Kubernetes objects", () => {
     const models = { ConfigMap, Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
-    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read);
-    // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting.
-    expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(6).fill("ConfigMap"), "Namespace", "Secret", "Secret", "Secret", "Service"]);
+    // The logging stack's objects are checked in logging.test.ts.
+    const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read && r.parent !== "cluster-01-logging");
+    // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting; the receivers mount the limits ConfigMap and the TLS Secret.
+    expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(7).fill("ConfigMap"), "Namespace", ...Array(4).fill("Secret"), "Service"]);
     for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
   });
 
@@ -111,6 +114,46 @@ describe("Helm releases", () => {
     expect(compactor.retention).toEqual({ resolutionRaw: "7d", resolution5m: "30d", resolution1h: "180d" });
   });
 
+  test("one set of Thanos alerts: the thanos chart renders no PrometheusRule of its own", () => {
+    const thanos = release("thanos");
+    // Its default (global.thanosRules.enabled: true) would repeat the alerts the central
+    // Prometheus evaluates from kube-prometheus-stack's values, which it selects anyway.
+    expect(thanos.global.thanosRules).toEqual({ enabled: false });
+    const alerts = [
+      ...Object.values(release("kube-prometheus-stack").additionalPrometheusRulesMap as Record<string, { groups: { rules: { alert?: string }[] }[] }>).flatMap((f) => f.groups),
+      // The Ruler's file as Helm's tpl renders it (escapeForHelmTpl undone).
+      ...(YAML.parse(thanos.ruler.rules["example-alerts.yaml"].replace(/\{\{"(\{\{|\}\})"\}\}/g, "$1")).groups as { rules: { alert?: string }[] }[]),
+    ].flatMap((g) => g.rules.map((r) => r.alert).filter((a): a is string => a !== undefined));
+    expect(alerts.filter((a) => a === "ThanosCompactHalted")).toEqual(["ThanosCompactHalted"]);
+    expect(alerts.length).toBe(new Set(alerts).size);
+  });
+
+  test("rotating the MinIO keys rolls every pod that reads the objstore config: its checksum, not the config, is in their values", async () => {
+    const objstore = (stack: SynthesizedStack) => {
+      const secret = redactSecrets(stack.result.resources.find((r) => r.name === "cluster-01-central-objstore")!.inputs) as Record<string, any>;
+      return secret.stringData[THANOS_OBJSTORE_KEY] as string;
+    };
+    const annotations = (stack: SynthesizedStack) => {
+      const values = (chart: string) => stack.result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart)!.inputs.values as Record<string, any>;
+      return [values("thanos").global.podAnnotations, values("kube-prometheus-stack").prometheus.prometheusSpec.podMetadata.annotations];
+    };
+    const config = objstore(central);
+    const checksum = crypto.createHash("sha256").update(config).digest("hex");
+    expect(annotations(central)).toEqual([{ "checksum/thanos-objstore": checksum }, { "checksum/thanos-objstore": checksum }]);
+    // Neither release's values are a secret, nor hold the secret key.
+    const secretKey = YAML.parse(config).config.secret_key;
+    expect(secretKey).toBe(mockSecretValue("cluster-01-buckets-thanos-secret-key"));
+    for (const chart of ["thanos", "kube-prometheus-stack"]) expect(JSON.stringify(release(chart))).not.toContain(secretKey);
+
+    // Another objstore config (here: another endpoint; in real life: new keys) is another checksum.
+    const moved = committedStackConfig("cluster-01") as Record<string, any>;
+    moved["multicluster:central"].minio.endpoint = "minio-2.minio.svc.cluster.local:9000";
+    const other = (await synthStacks({ "cluster-01": moved })).byStack["cluster-01"];
+    const otherChecksum = crypto.createHash("sha256").update(objstore(other)).digest("hex");
+    expect(otherChecksum).not.toBe(checksum);
+    expect(annotations(other)).toEqual([{ "checksum/thanos-objstore": otherChecksum }, { "checksum/thanos-objstore": otherChecksum }]);
+  });
+
   test("the Prometheus sidecar uploads with the objstore Secret", () => {
     const { prometheus } = release("kube-prometheus-stack");
     expect(prometheus.agentMode).toBe(false);
@@ -127,8 +170,8 @@ describe("Helm releases", () => {
       namespace: "monitoring",
       atomic: true,
     });
-    // kube-prometheus-stack installs no Grafana of its own, only its dashboards for this one.
-    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: true, sidecar: { dashboards: { label: "grafana_dashboard", labelValue: "1" } } });
+    // kube-prometheus-stack installs no Grafana of its own, nor its dashboards (cluster-01-only) for this one.
+    expect(release("kube-prometheus-stack").grafana).toEqual({ enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false });
     expect(release("grafana").sidecar.dashboards).toMatchObject({ label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0], searchNamespace: "ALL" });
   });
 
@@ -149,10 +192,10 @@ describe("Helm releases", () => {
     expect(release("kube-prometheus-stack").prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
   });
 
-  test("the datasource sidecar reads only the central namespace while logging is off", () => {
+  test("with logs on (as committed), the datasource sidecar also reads the logging namespace, and the OpenSearch plugin is installed", () => {
     const values = release("grafana");
-    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring"]);
-    expect(values.plugins).toEqual([]);
+    expect(values.sidecar.datasources.searchNamespace).toEqual(["monitoring", "logging"]);
+    expect(values.plugins).toEqual(["grafana-opensearch-datasource"]);
   });
 
   test("Thanos installs after kube-prometheus-stack (whose CRDs its monitors need) and the Secrets, the LoadBalancer after Thanos", () => {
@@ -168,14 +211,118 @@ describe("Helm releases", () => {
   });
 });
 
+describe("tenant identity and limits", () => {
+  const CERTS = "cluster-01-central-receive-certificates";
+  const TENANTS = ["cluster-02", "tenant-a", "tenant-b", "cluster-03", "cluster-04"];
+  // The whole committed fleet: central issues a client certificate for every tenant of its edges.
+  let central: SynthesizedStack;
+  beforeAll(async () => {
+    const results = await synthesize({ stackDir: PROJECT_DIR, outDir: scratchDir("central-fleet-"), stacks: ["cluster-01"] });
+    central = results[0];
+  });
+  const ofType = (type: string) => resourcesOfType(central, type).filter((r) => r.parent === CERTS);
+  const named = (name: string): RecordedResource => central.result.resources.find((r) => r.name === name)!;
+  const release = (chart: string): Record<string, any> => resourcesOfType(central, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === chart)!.inputs.values as Record<string, any>;
+
+  test("a CA signs the receivers' certificate and one client certificate per tenant of the fleet's edges, the tenant in its commonName", () => {
+    const [ca] = ofType("tls:index/selfSignedCert:SelfSignedCert");
+    expect(ca.inputs).toMatchObject({ isCaCertificate: true, validityPeriodHours: 10 * 365 * 24, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] });
+    const requests = ofType("tls:index/certRequest:CertRequest");
+    const clients = requests.filter((r) => r.name.startsWith(`${CERTS}-client-`));
+    expect(clients.map((r) => r.inputs.subject)).toEqual(TENANTS.map((id) => ({ commonName: id, organization: "multicluster" })));
+    const [server] = requests.filter((r) => r.name === `${CERTS}-server-csr`);
+    expect(server.inputs.subject).toEqual({ commonName: "thanos-receive-remote-write.monitoring.svc.cluster.local", organization: "multicluster" });
+    expect(server.inputs.dnsNames).toContain("thanos-receive-remote-write.monitoring.svc");
+    const signed = ofType("tls:index/locallySignedCert:LocallySignedCert");
+    expect(signed.map((c) => c.name).sort()).toEqual([`${CERTS}-server`, ...TENANTS.map((id) => `${CERTS}-client-${id}`)].sort());
+    for (const cert of signed) {
+      // Signed by the CA (its mocked PEM), a year long, renewed by pulumi up in its last 30 days.
+      expect(cert.inputs).toMatchObject({ caCertPem: mockPem("CERTIFICATE", ca.name), validityPeriodHours: 8760, earlyRenewalHours: 720 });
+      expect(cert.inputs.allowedUses).toContain(cert.name.endsWith("-server") ? "server_auth" : "client_auth");
+      expect(cert.inputs.allowedUses).not.toContain(cert.name.endsWith("-server") ? "client_auth" : "server_auth");
+    }
+    const keys = ofType("tls:index/privateKey:PrivateKey");
+    expect(keys).toHaveLength(2 + TENANTS.length);
+    for (const key of keys) expect(key.inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(named(CERTS).parent).toBe("cluster-01-central");
+  });
+
+  test("the receivers mount their certificate, key and the client CA from a kubernetes.io/tls Secret, and the limits from a ConfigMap", () => {
+    const secret = named("cluster-01-central-receive-tls");
+    expect(redactSecrets(secret.inputs, "[secret]")).toMatchObject({ type: "kubernetes.io/tls", stringData: "[secret]" });
+    expect((redactSecrets(secret.inputs) as any).stringData).toEqual({
+      "tls.crt": mockPem("CERTIFICATE", `${CERTS}-server`),
+      "tls.key": mockPem("RSA PRIVATE KEY", `${CERTS}-server-key`),
+      "ca.crt": mockPem("CERTIFICATE", `${CERTS}-ca`),
+    });
+    const limits = named("cluster-01-central-receive-limits");
+    const { receive } = release("thanos");
+    expect(receive.extraVolumes).toEqual([
+      { name: "remote-write-tls", secret: { secretName: (secret.inputs.metadata as any).name } },
+      { name: "write-limits", configMap: { name: (limits.inputs.metadata as any).name } },
+    ]);
+    // Both exist before the receivers start.
+    expect(named("cluster-01-central-thanos").dependencies).toEqual(expect.arrayContaining(["cluster-01-central-receive-tls", "cluster-01-central-receive-limits"]));
+  });
+
+  test("the limits file holds the defaults sized from the seeds, with the central Prometheus as meta-monitoring", () => {
+    const file = YAML.parse((named("cluster-01-central-receive-limits").inputs.data as Record<string, string>)["limits.yaml"]);
+    expect(file.write.default).toEqual({ request: { size_bytes_limit: 4194304, series_limit: 10000, samples_limit: 10000 }, head_series_limit: 100000 });
+    // kube-prometheus-stack's Prometheus Service: <fullnameOverride>-prometheus.
+    expect(file.write.global.meta_monitoring_url).toBe(`http://${release("kube-prometheus-stack").fullnameOverride}-prometheus.monitoring.svc.cluster.local:9090`);
+    expect(file.write.tenants).toBeUndefined();
+  });
+
+  test("outputs: CA, server name and certificates in the open; each tenant's certificate and key only as a secret", () => {
+    const outputs = centralOutputsSchema.parse(central.result.outputs);
+    expect(outputs.receiveTls).toEqual({
+      enabled: true,
+      caCert: mockPem("CERTIFICATE", `${CERTS}-ca`),
+      serverName: "thanos-receive-remote-write.monitoring.svc.cluster.local",
+      serverCert: mockPem("CERTIFICATE", `${CERTS}-server`),
+      clientCerts: Object.fromEntries(TENANTS.map((id) => [id, mockPem("CERTIFICATE", `${CERTS}-client-${id}`)])),
+    });
+    expect(outputs.tenantCredentials).toEqual(
+      Object.fromEntries(TENANTS.map((id) => [id, { certPem: mockPem("CERTIFICATE", `${CERTS}-client-${id}`), keyPem: mockPem("RSA PRIVATE KEY", `${CERTS}-client-${id}-key`) }])),
+    );
+    expect(central.result.secretOutputs).toContain("tenantCredentials");
+    expect(central.result.secretOutputs).not.toContain("receiveTls");
+  });
+
+  test("plain-http lab mode: no certificates, an http URL, empty TLS outputs, and a loud warning from pulumi and the synth", async () => {
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    config["multicluster:central"].receive.tls = { enabled: false };
+    const stackDir = scratchDir("central-plain-");
+    fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-01.yaml"), YAML.stringify({ config }));
+    const printed: string[] = [];
+    const warn = jest.spyOn(console, "warn").mockImplementation((line: string) => void printed.push(line));
+    let stack: SynthesizedStack;
+    try {
+      [stack] = await synthesize({ stackDir, outDir: path.join(stackDir, "out"), log: (line) => printed.push(line) });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(stack.result.resources.filter((r) => r.name.includes("receive-certificates") || r.name === "cluster-01-central-receive-tls")).toEqual([]);
+    expect(stack.result.outputs).toMatchObject({
+      receiveRemoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive",
+      receiveTls: { enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} },
+      tenantCredentials: {},
+    });
+    // Once from the program (what pulumi up shows), once in the synth's summary of the stack.
+    expect(printed.filter((line) => line.includes("PLAIN-HTTP REMOTE WRITE"))).toHaveLength(2);
+    expect(printed.find((line) => line.startsWith("== cluster-01"))).toMatch(/\n {3}WARNING: PLAIN-HTTP REMOTE WRITE .* can write as any tenant by setting the THANOS-TENANT header/);
+  });
+});
+
 describe("outputs", () => {
-  test("the receive address and URL come from the LoadBalancer Service's status", () => {
-    const read = central.result.resources.filter((r) => r.read);
-    expect(read.map((r) => r.type)).toEqual(["kubernetes:core/v1:Service"]);
+  test("the receive address and URL come from the declared LoadBalancer Service's status, without a read", () => {
+    // A read (Service.get) runs during preview once its id is known, and would fail the first
+    // preview of a fresh stack, before the Service exists.
+    expect(central.result.resources.filter((r) => r.read)).toEqual([]);
     const outputs = centralOutputsSchema.parse(central.result.outputs);
     // The committed stack file sets no fixed IP: this address exists only in the mocked Service status.
     expect(outputs.receiveAddress).toBe("203.0.113.10");
-    expect(outputs.receiveRemoteWriteUrl).toBe("http://203.0.113.10:10908/api/v1/receive");
+    expect(outputs.receiveRemoteWriteUrl).toBe("https://203.0.113.10:10908/api/v1/receive");
     expect(outputs.queryUrl).toBe("http://thanos-query-frontend.monitoring.svc.cluster.local:9090");
     // The grafana release's Service: the chart names it after the release.
     expect(outputs.grafanaUrl).toBe("http://cluster-01-central-grafana.monitoring.svc.cluster.local");
@@ -189,7 +336,10 @@ describe("outputs", () => {
     const stack = byStack["cluster-01"];
     const service = stack.result.resources.find((r) => r.name === "cluster-01-central-receive-lb")!;
     expect(service.inputs.spec).toMatchObject({ loadBalancerIP: "10.0.10.50", loadBalancerSourceRanges: ["10.0.0.0/8"] });
-    expect(stack.result.outputs.receiveRemoteWriteUrl).toBe("http://10.0.10.50:10908/api/v1/receive");
+    expect(stack.result.outputs.receiveRemoteWriteUrl).toBe("https://10.0.10.50:10908/api/v1/receive");
+    // Agents verify the server name, yet the fixed address is in the receivers' certificate too.
+    const csr = stack.result.resources.find((r) => r.name === "cluster-01-central-receive-certificates-server-csr")!;
+    expect(csr.inputs.ipAddresses).toEqual(["10.0.10.50"]);
   });
 
   test("without Grafana there is no admin password to generate, store or export", async () => {
@@ -201,7 +351,7 @@ describe("outputs", () => {
     const kps = stack.releases.find((r) => r.chart === "kube-prometheus-stack")!.values as Record<string, any>;
     expect(kps.grafana).toMatchObject({ enabled: false, forceDeployDashboards: false });
     // Nor dashboard ConfigMaps nobody would read; Alertmanager still gets its routing.
-    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.parent === "cluster-01-central-alerting")).toEqual([]);
     expect(stack.result.resources.map((r) => r.name)).toContain("cluster-01-central-alerting-alertmanager-config");
     expect(stack.result.outputs).toMatchObject({ grafanaUrl: "", grafanaAdminPassword: "" });
     expect(stack.result.secretOutputs).toContain("grafanaAdminPassword");
@@ -216,13 +366,20 @@ describe("outputs", () => {
       });
     }
     expect(outputs.grafanaAdminPassword).toBe(mockSecretValue("cluster-01-central-grafana-admin-password"));
-    expect(central.result.secretOutputs.sort()).toEqual(["bucketCredentials", "grafanaAdminPassword"]);
+    expect(central.result.secretOutputs.sort()).toEqual(["bucketCredentials", "grafanaAdminPassword", "tenantCredentials"]);
   });
 });
 
 test("no secret value, generated or from config, appears in plan.json or any release file", () => {
-  const generated = ofType("random:index/randomPassword:RandomPassword").map((r) => mockSecretValue(r.name));
-  expect(generated).toHaveLength(4);
+  const passwords = ofType("random:index/randomPassword:RandomPassword");
+  // Three bucket keys, Grafana's admin, and the logging stack's five users and Dashboards' cookie.
+  expect(passwords).toHaveLength(10);
+  const generated = [
+    ...passwords.flatMap((r) => [mockSecretValue(r.name), mockBcryptHash(r.name)]),
+    ...ofType("tls:index/privateKey:PrivateKey").flatMap((r) => [mockPem("RSA PRIVATE KEY", r.name), mockPem("PRIVATE KEY", r.name)].map((pem) => pem.trim())),
+  ];
+  // Plus the receivers' CA and server keys (no tenant here: this run has no edge stack files).
+  expect(generated).toHaveLength(30);
   const secrets = [...generated, mockConfigSecret("minioUser"), mockConfigSecret("minioPassword")];
   const files = filesUnder(path.join(outDir, "cluster-01"));
   expect(files.map((f) => path.relative(outDir, f)).sort()).toEqual([
@@ -230,12 +387,17 @@ test("no secret value, generated or from config, appears in plan.json or any rel
     "cluster-01/releases/cluster-01-central-grafana.json",
     "cluster-01/releases/cluster-01-central-kps.json",
     "cluster-01/releases/cluster-01-central-thanos.json",
+    "cluster-01/releases/cluster-01-logging-dashboards.json",
+    "cluster-01/releases/cluster-01-logging-fluent-bit.json",
+    "cluster-01/releases/cluster-01-logging-opensearch.json",
     "cluster-01/rules/central-prometheus-alerts.yaml",
     "cluster-01/rules/ruler-alerts.yaml",
   ]);
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8");
     for (const secret of secrets) expect({ file, secret, leaks: text.includes(secret) }).toEqual({ file, secret, leaks: false });
+    // Certificates are public; no private key of the CA, the receivers or a tenant is written anywhere.
+    expect({ file, privateKey: /PRIVATE KEY/.test(text) }).toEqual({ file, privateKey: false });
   }
 });
 

@@ -56,9 +56,23 @@ describe("valid stack files", () => {
     expect(config.cluster).toBe("cluster-01");
     expect(config.kubeconfig).toMatchObject({ source: kubeconfigPath, context: "cluster-01" });
     expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
+    // Mutual TLS unless a lab turns it off; limits sized from the seeds.
+    expect(config.central.receive.tls).toEqual({ enabled: true });
+    expect(config.central.receive.limits).toEqual({
+      default: { requestSizeBytes: 4 * 1024 * 1024, requestSeries: 10_000, requestSamples: 10_000, headSeries: 100_000 },
+      tenants: {},
+    });
     expect(config.central.retention).toEqual({ raw: "7d", fiveMinutes: "30d", oneHour: "180d" });
     expect(config.central.buckets).toEqual({ thanos: "thanos-bucket", longhorn: "longhorn-backups", opensearch: "opensearch-logs" });
-    expect(config.central.logging).toEqual({ enabled: false, namespace: "logging", opensearchReplicas: 3, retentionDays: 30, storageSize: "50Gi", heapSize: "1g" });
+    // The committed file turns logs on; everything else about them is the schema's default.
+    expect(config.central.logging).toEqual({ enabled: true, namespace: "logging", opensearchReplicas: 3, retentionDays: 30, storageSize: "50Gi", heapSize: "1g" });
+    expect(config.central.controlPlane).toEqual({ controllerManager: false, scheduler: false, etcd: false, kubeProxy: false });
+  });
+
+  test("logs stay a toggle: without logging.enabled the schema leaves them off", () => {
+    const config = parse(withCentral((c) => delete c.logging));
+    if (config.role !== "central") throw new Error("expected central");
+    expect(config.central.logging.enabled).toBe(false);
   });
 
   test("an edge stack's tenant id defaults to the cluster name", () => {
@@ -131,6 +145,28 @@ describe("invalid stack files fail with the file, the key path and what was expe
     expectError(withEdge((e) => (e.tenants[1].node = "node-07")), "multicluster:edge.tenants[1].node", /one of the nodes in edge.nodes \(node-01, node-02\), got node-07/, "cluster-02");
   });
 
+  test("an Ingress TLS Secret while the receivers terminate mutual TLS themselves", () => {
+    const ingress = { enabled: true, host: "receive.example.com", tlsSecretName: "receive-tls" };
+    expectError(
+      withCentral((c) => (c.receive.ingress = ingress)),
+      "multicluster:central.receive.ingress.tlsSecretName",
+      /^expected no tlsSecretName while receive.tls.enabled: the receivers terminate mutual TLS themselves and the Ingress passes TLS through, got receive-tls$/,
+    );
+    // In plain-http lab mode the Ingress may terminate TLS with it.
+    expect(() => parse(withCentral((c) => Object.assign(c.receive, { ingress, tls: { enabled: false } })))).not.toThrow();
+  });
+
+  test("write limits that are negative, fractional or absurd", () => {
+    expectError(withCentral((c) => (c.receive.limits = { default: { headSeries: -1 } })), "multicluster:central.receive.limits.default.headSeries", /expected at least 0/);
+    expectError(withCentral((c) => (c.receive.limits = { tenants: { "tenant-a": { requestSeries: 1.5 } } })), "multicluster:central.receive.limits.tenants.tenant-a.requestSeries", /whole number/);
+    expectError(
+      withCentral((c) => (c.receive.limits = { default: { requestSizeBytes: 2 * 1024 ** 3 } })),
+      "multicluster:central.receive.limits.default.requestSizeBytes",
+      /at most 1073741824 \(1 GiB: a receiver holds a whole request body in memory\)/,
+    );
+    expectError(withCentral((c) => (c.receive.limits = { tenants: { "tenant-a": { series: 10 } } })), "multicluster:central.receive.limits.tenants.tenant-a.series", /unknown key/);
+  });
+
   test("a WAL too short to ride out a 2h central outage", () => {
     expectError(withEdge((e) => (e.wal = { maxTime: "1h" })), "multicluster:edge.wal.maxTime", /at least 2h/, "cluster-02");
   });
@@ -177,7 +213,7 @@ describe("invalid stack files fail with the file, the key path and what was expe
   });
 
   test("a log retention of zero days", () => {
-    expectError(withCentral((c) => (c.logging = { retentionDays: 0 })), "multicluster:central.logging.retentionDays", /expected number to be >=1/);
+    expectError(withCentral((c) => (c.logging = { retentionDays: 0 })), "multicluster:central.logging.retentionDays", /^expected at least 1, got 0$/);
   });
 
   test("a duration that does not parse", () => {
@@ -190,6 +226,10 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("a misspelt key", () => {
     expectError(withCentral((c) => (c.recieve = { replicas: 3 })), "multicluster:central.recieve", /unknown key/);
+  });
+
+  test("a control-plane component the schema does not know", () => {
+    expectError(withCentral((c) => (c.controlPlane = { kubeScheduler: true })), "multicluster:central.controlPlane.kubeScheduler", /unknown key/);
   });
 
   test("a number given as text", () => {
@@ -243,6 +283,7 @@ describe("npm run synth on a bad stack file", () => {
   test("exits non-zero and prints the validation error", async () => {
     const stackDir = scratchDir("bad-synth-");
     const bad = withEdge((e) => (e.tenants[1].id = "tenant-a"));
+    fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.cluster-01.yaml"), path.join(stackDir, "Pulumi.cluster-01.yaml"));
     fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-02.yaml"), YAML.stringify({ config: bad }));
     const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
     const failure = await run(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(

@@ -11,7 +11,7 @@ import { ConfigError, PROJECT } from "../components/config";
 import { redactSecrets, runMockStack } from "../scripts/mock-runtime";
 import { mockKubeconfigFor } from "../scripts/stack-files";
 import { synthesize, SynthesizedStack } from "../scripts/synth";
-import { TEST_CA_PEM } from "./edge-support";
+import { mutualTlsOutputs, PLAIN_HTTP_TLS_OUTPUTS, TEST_CA_PEM } from "./edge-support";
 import { expectValidManifest, Manifest } from "./k8s-models";
 import { committedStackConfig, PROJECT_DIR, resourcesOfType, scratchDir, synthStacks } from "./support";
 import program = require("../index");
@@ -73,7 +73,9 @@ describe("cluster-02's tenant agents", () => {
   const children = (id: string) => childrenOf(byStack["cluster-02"], `cluster-02-${id}`);
   /** A tenant's resources with its id and node replaced by placeholders. */
   const generic = (t: { id: string; node: string }) =>
-    children(t.id).map((r) => JSON.parse(JSON.stringify({ type: r.type, name: r.name, inputs: r.inputs }).replaceAll(t.id, "<tenant>").replaceAll(t.node, "<node>")));
+    children(t.id).map((r) =>
+      JSON.parse(JSON.stringify({ type: r.type, name: r.name, inputs: redactSecrets(r.inputs, "[secret]") }).replaceAll(t.id, "<tenant>").replaceAll(t.node, "<node>")),
+    );
 
   test("differ only by tenant id and node", () => {
     const [a, b] = tenants.map(generic);
@@ -131,12 +133,14 @@ describe("the remote-write target comes from the central stack's outputs", () =>
 
 describe("bad input is one clear error", () => {
   const CENTRAL_STACK = "organization/multicluster/cluster-01";
-  const central = { role: "central", receiveRemoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h" };
+  const central = { role: "central", receiveRemoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h", ...PLAIN_HTTP_TLS_OUTPUTS };
   const { receiveRemoteWriteUrl: _url, ...withoutUrl } = central;
   const { tenantHeader: _header, ...withoutHeader } = central;
   const { receiveOutOfOrderWindow: _window, ...withoutWindow } = central;
+  const mutualTls = { ...central, ...mutualTlsOutputs(["cluster-03"]), receiveRemoteWriteUrl: "https://203.0.113.10:10908/api/v1/receive" };
   const cases = {
     valid: { centralOutputs: central, edge: { centralStack: CENTRAL_STACK } },
+    validMutualTls: { centralOutputs: mutualTls, edge: { centralStack: CENTRAL_STACK } },
     withoutUrl: { centralOutputs: withoutUrl, edge: { centralStack: CENTRAL_STACK } },
     withoutHeader: { centralOutputs: withoutHeader, edge: { centralStack: CENTRAL_STACK } },
     noAddress: { centralOutputs: { ...central, receiveRemoteWriteUrl: "http://:10908/api/v1/receive" }, edge: { centralStack: CENTRAL_STACK } },
@@ -145,6 +149,13 @@ describe("bad input is one clear error", () => {
     walBeyondWindow: { centralOutputs: { ...central, receiveOutOfOrderWindow: "3h" }, edge: { centralStack: CENTRAL_STACK } },
     ageLimitBeyondWindow: { centralOutputs: central, edge: { centralStack: CENTRAL_STACK, remoteWrite: { sampleAgeLimit: "8h" } } },
     shorterWalWithinWindow: { centralOutputs: { ...central, receiveOutOfOrderWindow: "3h" }, edge: { centralStack: CENTRAL_STACK, wal: { maxTime: "3h" } } },
+    noCertificate: { centralOutputs: { ...mutualTls, ...mutualTlsOutputs(["cluster-02"]) }, edge: { centralStack: CENTRAL_STACK } },
+    noTenantCertificate: {
+      centralOutputs: mutualTls,
+      edge: { centralStack: CENTRAL_STACK, nodes: ["node-01"], tenants: [{ id: "tenant-c", node: "node-01" }] },
+    },
+    mutualTlsOverHttp: { centralOutputs: { ...mutualTls, receiveRemoteWriteUrl: central.receiveRemoteWriteUrl }, edge: { centralStack: CENTRAL_STACK } },
+    withoutReceiveTls: { centralOutputs: (({ receiveTls: _tls, ...rest }) => rest)(central), edge: { centralStack: CENTRAL_STACK } },
   };
   type Outcome = { outputs?: Record<string, unknown>; error?: { name: string; message: string; keyPath?: string; expected?: string } };
   let outcomes: Record<keyof typeof cases, Outcome>;
@@ -159,6 +170,22 @@ describe("bad input is one clear error", () => {
 
   test("the same program runs against a central stack exporting what it needs", () => {
     expect(outcomes.valid).toEqual({ outputs: expect.objectContaining({ remoteWriteUrl: central.receiveRemoteWriteUrl }) });
+    expect(outcomes.validMutualTls).toEqual({ outputs: expect.objectContaining({ remoteWriteUrl: mutualTls.receiveRemoteWriteUrl }) });
+  });
+
+  test("a tenant the central CA issued no client certificate for: the cluster's own, or a tenant agent's", () => {
+    expect(outcomes.noCertificate.error).toMatchObject({
+      keyPath: "multicluster:edge.tenantId",
+      expected:
+        "expected a tenant organization/multicluster/cluster-01 issued a client certificate for, but it has none for cluster-03 (issued: cluster-02); " +
+        "the central stack issues one for every tenant of the edge stack files beside it: run pulumi up on organization/multicluster/cluster-01 first, then on this stack",
+    });
+    expect(outcomes.noTenantCertificate.error).toMatchObject({ keyPath: "multicluster:edge.tenants[0].id", expected: expect.stringMatching(/has none for tenant-c \(issued: cluster-03\)/) });
+  });
+
+  test("a central stack requiring client certificates on a plain-http URL, or without the TLS output", () => {
+    expect(outcomes.mutualTlsOverHttp.error).toMatchObject({ keyPath: "multicluster:edge.centralStack", expected: expect.stringMatching(/require client certificates, to export an https receiveRemoteWriteUrl/) });
+    expect(outcomes.withoutReceiveTls.error).toMatchObject({ keyPath: "multicluster:edge.centralStack", expected: expect.stringMatching(/exporting receiveTls, but .* has no such output/) });
   });
 
   test("a central stack without the remote-write URL output", () => {
@@ -166,7 +193,7 @@ describe("bad input is one clear error", () => {
       name: "ConfigError",
       keyPath: "multicluster:edge.centralStack",
       expected:
-        "expected a central stack exporting receiveRemoteWriteUrl, but organization/multicluster/cluster-01 has no such output (is it the central stack, and is it deployed with this program's version?)",
+        "expected a central stack exporting receiveRemoteWriteUrl, but organization/multicluster/cluster-01 has no such output (is it deployed with this program's version? run pulumi up on it)",
       message: expect.stringMatching(/^Pulumi\.cluster-03\.yaml: multicluster:edge\.centralStack: expected a central stack exporting receiveRemoteWriteUrl/),
     });
   });
@@ -225,7 +252,7 @@ describe("bad input is one clear error", () => {
     expect((err as ConfigError).keyPath).toBe("multicluster:edge.centralStack");
   });
 
-  test("a central stack name that does not resolve: npm run synth prints one error and exits 1", async () => {
+  test("a central stack name that is no stack file: npm run synth prints one error and exits 1", async () => {
     const stackDir = scratchDir("edge-bad-central-");
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.cluster-01.yaml"), path.join(stackDir, "Pulumi.cluster-01.yaml"));
     fs.writeFileSync(
@@ -239,9 +266,8 @@ describe("bad input is one clear error", () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr.trim()).toBe(
-      "synth: invalid config: Pulumi.cluster-03.yaml: multicluster:edge.centralStack: expected the name of a deployed central stack, " +
-        "but organization/multicluster/cluster-09 could not be read (stack organization/multicluster/cluster-09 not found " +
-        "(known stacks: organization/multicluster/cluster-01, multicluster/cluster-01, cluster-01)); fix the name or deploy the central stack first (pulumi up)",
+      "synth: invalid config: Pulumi.cluster-03.yaml: multicluster:edge.centralStack: expected the name of a central stack among the stack files " +
+        "(central: cluster-01), but there is no Pulumi.cluster-09.yaml",
     );
   });
 });
@@ -256,20 +282,20 @@ test("a CA bundle for an https receiver becomes a Secret in every agent's namesp
       "multicluster:edge": JSON.stringify({
         centralStack: "organization/multicluster/cluster-01",
         nodes: ["node-01"],
-        tenants: [{ id: "tenant-a", node: "node-01" }],
+        // cluster-02's file beside it already has tenant-a and tenant-b: tenant ids are unique in the fleet.
+        tenants: [{ id: "tenant-c", node: "node-01" }],
         remoteWrite: { tls: { caCert: TEST_CA_PEM } },
       }),
     },
     secretKeys: ["multicluster:kubeconfig"],
-    stackOutputs: {
-      "organization/multicluster/cluster-01": { receiveRemoteWriteUrl: "https://receive.example.org/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h" },
-    },
+    // An Ingress terminating TLS in front of plain-http lab receivers: the edge brings the CA itself.
+    stackOutputs: { "organization/multicluster/cluster-01": { receiveRemoteWriteUrl: "https://receive.example.org/api/v1/receive", tenantHeader: "THANOS-TENANT", receiveOutOfOrderWindow: "6h", ...PLAIN_HTTP_TLS_OUTPUTS } },
     program: () => program(),
   });
   const caSecrets = result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-ca");
   expect(caSecrets.map((s) => [(s.inputs as any).metadata.namespace, redactSecrets((s.inputs as any).stringData)])).toEqual([
     ["monitoring", { "ca.crt": TEST_CA_PEM }],
-    ["tenant-a", { "ca.crt": TEST_CA_PEM }],
+    ["tenant-c", { "ca.crt": TEST_CA_PEM }],
   ]);
   const [release] = result.resources.filter((r) => r.type === RELEASE);
   const [agent] = result.resources.filter((r) => r.type === PROMETHEUS_AGENT);
@@ -277,4 +303,62 @@ test("a CA bundle for an https receiver becomes a Secret in every agent's namesp
     expect(rw.url).toBe("https://receive.example.org/api/v1/receive");
     expect(rw.tlsConfig).toEqual({ ca: { secret: { name: "remote-write-ca", key: "ca.crt" } }, insecureSkipVerify: false });
   }
+});
+
+describe("with central's mutual TLS, every agent gets its own tenant's certificate and nothing else", () => {
+  const CERT = (id: string) => `-----BEGIN CERTIFICATE-----\nY2VydCBvZiA=${id}\n-----END CERTIFICATE-----\n`;
+  let result: Awaited<ReturnType<typeof runMockStack>>;
+
+  beforeAll(async () => {
+    result = await runMockStack({
+      project: PROJECT,
+      stack: "cluster-02",
+      config: {
+        "multicluster:role": "edge",
+        "multicluster:kubeconfig": mockKubeconfigFor(["cluster-02"]),
+        "multicluster:edge": JSON.stringify(committedStackConfig("cluster-02")["multicluster:edge"]),
+      },
+      secretKeys: ["multicluster:kubeconfig"],
+      stackOutputs: {
+        "organization/multicluster/cluster-01": {
+          receiveRemoteWriteUrl: "https://203.0.113.10:10908/api/v1/receive",
+          tenantHeader: "THANOS-TENANT",
+          receiveOutOfOrderWindow: "6h",
+          ...mutualTlsOutputs(["cluster-02", "tenant-a", "tenant-b", "cluster-03"], CERT),
+        },
+      },
+      program: () => program(),
+    });
+  });
+
+  const clientSecrets = () => result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-client");
+
+  test("one client Secret per agent namespace, holding that namespace's tenant's certificate and key, as a secret", () => {
+    expect(clientSecrets().map((s) => [(s.inputs as any).metadata.namespace, (s.inputs as any).type, redactSecrets((s.inputs as any).stringData)])).toEqual([
+      ["monitoring", "kubernetes.io/tls", { "tls.crt": CERT("cluster-02"), "tls.key": `key of cluster-02` }],
+      ["tenant-a", "kubernetes.io/tls", { "tls.crt": CERT("tenant-a"), "tls.key": `key of tenant-a` }],
+      ["tenant-b", "kubernetes.io/tls", { "tls.crt": CERT("tenant-b"), "tls.key": `key of tenant-b` }],
+    ]);
+    for (const s of clientSecrets()) expect(redactSecrets(s.inputs, "[secret]")).toMatchObject({ stringData: "[secret]" });
+    // cluster-03's credentials, also exported by central, reach no object of this cluster.
+    expect(JSON.stringify(result.resources.map((r) => redactSecrets(r.inputs)))).not.toContain("cluster-03");
+  });
+
+  test("every agent verifies the receivers with central's CA and server name and presents its client certificate", () => {
+    const [release] = result.resources.filter((r) => r.type === RELEASE);
+    const agents = result.resources.filter((r) => r.type === PROMETHEUS_AGENT);
+    for (const rw of [(release.inputs.values as any).prometheus.prometheusSpec.remoteWrite[0], ...agents.map((a) => (a.inputs.spec as any).remoteWrite[0])]) {
+      expect(rw.tlsConfig).toEqual({
+        ca: { secret: { name: "remote-write-ca", key: "ca.crt" } },
+        cert: { secret: { name: "remote-write-client", key: "tls.crt" } },
+        keySecret: { name: "remote-write-client", key: "tls.key" },
+        serverName: "thanos-receive-remote-write.monitoring.svc.cluster.local",
+        insecureSkipVerify: false,
+      });
+    }
+    const caSecrets = result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-ca");
+    expect(caSecrets.map((s) => redactSecrets((s.inputs as any).stringData))).toEqual([0, 1, 2].map(() => ({ "ca.crt": CERT("ca") })));
+    // The agent starts only once its certificate is there.
+    for (const agent of agents) expect(agent.dependencies).toContain(`${agent.parent}-remote-write-client`);
+  });
 });

@@ -23,3 +23,20 @@ export function edgeConfig(stack: string, patch: (edge: any) => void = () => und
 export const TEST_CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTONLY\n-----END CERTIFICATE-----\n";
 
 export const CENTRAL = { remoteWriteUrl: "http://203.0.113.10:10908/api/v1/receive", tenantHeader: "THANOS-TENANT" };
+
+/** The TLS outputs of a central stack in plain-http lab mode. */
+export const PLAIN_HTTP_TLS_OUTPUTS = { receiveTls: { enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} }, tenantCredentials: {} };
+
+/** The TLS outputs of a central stack whose receivers require client certificates, issued for `tenants`. */
+export function mutualTlsOutputs(tenants: string[], cert: (who: string) => string = () => TEST_CA_PEM) {
+  return {
+    receiveTls: {
+      enabled: true,
+      caCert: cert("ca"),
+      serverName: "thanos-receive-remote-write.monitoring.svc.cluster.local",
+      serverCert: cert("server"),
+      clientCerts: Object.fromEntries(tenants.map((id) => [id, cert(id)])),
+    },
+    tenantCredentials: Object.fromEntries(tenants.map((id) => [id, { certPem: cert(id), keyPem: `key of ${id}` }])),
+  };
+}

@@ -6,7 +6,7 @@ import * as http from "http";
 import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../platform/counter-probe";
 import { LoadBalancer } from "../platform/load-balancer";
 import { freePort } from "../platform/process";
-import { countValues, FaultRow, formatSeconds, PROBE_AGENT_LABEL, probeScrapeConfig, renderFaultTable, runs } from "./probe-count";
+import { countValues, FaultRow, formatSeconds, PROBE_AGENT_LABEL, probeScrapeJob, renderFaultTable, runs } from "./probe-count";
 
 describe("the counter probe", () => {
   let probe: CounterProbe;
@@ -27,11 +27,10 @@ describe("the counter probe", () => {
     expect((await fetch(`http://${probe.target}/metrics`)).status).toBe(404);
   });
 
-  test("an agent's scrape config targets its own path and labels its counter with its name", () => {
-    expect(probeScrapeConfig(probe, "cluster-02-tenant-a")).toEqual({
-      job_name: PROBE_JOB,
-      metrics_path: "/probe/cluster-02-tenant-a",
-      static_configs: [{ targets: [probe.target], labels: { [PROBE_AGENT_LABEL]: "cluster-02-tenant-a" } }],
+  test("an agent's scrape job targets its own path and labels its counter with its name", () => {
+    expect(probeScrapeJob(probe, "cluster-02-tenant-a")).toEqual({
+      job: PROBE_JOB,
+      targets: [{ address: probe.target, labels: { __metrics_path__: "/probe/cluster-02-tenant-a", [PROBE_AGENT_LABEL]: "cluster-02-tenant-a" } }],
     });
   });
 });

@@ -32,7 +32,7 @@ import { LocalPlatform, startPlatform } from "../platform/platform";
 import { freePort, sleep, waitFor } from "../platform/process";
 import { Receiver } from "../platform/receive";
 import { loopback } from "../platform/thanos-process";
-import { addCounts, Count, countValues, FaultRow, formatSeconds, probeSamples, probeScrapeConfig, renderFaultTable } from "./probe-count";
+import { addCounts, Count, countValues, FaultRow, formatSeconds, probeSamples, probeScrapeJob, renderFaultTable } from "./probe-count";
 import { describeWithPlatformTools } from "./support";
 import { ownMetric } from "./thanos-api";
 
@@ -135,7 +135,7 @@ describeWithPlatformTools("faults on the platform on loopback: what is survived,
       scrapeInterval: SCRAPE_INTERVAL,
       receiveBlockDuration: BLOCK_DURATION,
       compactorWaitInterval: COMPACTOR_WAIT_INTERVAL,
-      extraScrapeConfigs: (agent) => [probeScrapeConfig(probe, agent.name)],
+      extraScrapeJobs: (agent) => [probeScrapeJob(probe, agent.name)],
     });
     // Every agent's counter reaches Query before the first fault.
     await waitFor(

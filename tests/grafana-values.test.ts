@@ -30,6 +30,11 @@ describe("datasources", () => {
     }
   });
 
+  test("Thanos is asked to choose the resolution of every query, so dashboards reach past the raw retention", () => {
+    const [thanos] = values().datasources[GRAFANA_DATASOURCES_FILE].datasources;
+    expect(thanos.jsonData).toMatchObject({ prometheusType: "Thanos", customQueryParameters: "max_source_resolution=auto" });
+  });
+
   test("the Query Frontend URL follows the central namespace", () => {
     const [thanos] = values((c) => (c.namespace = "observability")).datasources[GRAFANA_DATASOURCES_FILE].datasources;
     expect(thanos.url).toBe("http://thanos-query-frontend.observability.svc.cluster.local:9090");
@@ -37,8 +42,9 @@ describe("datasources", () => {
 
   test("the datasource sidecar reads labelled objects in the central namespace only while logging is off", () => {
     const [label, labelValue] = Object.entries(GRAFANA_DATASOURCE_LABEL)[0];
-    expect(values().sidecar.datasources).toEqual({ enabled: true, label, labelValue, searchNamespace: ["monitoring"] });
-    expect(values().plugins).toEqual([]);
+    const off = values((c) => (c.logging = { enabled: false }));
+    expect(off.sidecar.datasources).toEqual({ enabled: true, label, labelValue, searchNamespace: ["monitoring"] });
+    expect(off.plugins).toEqual([]);
   });
 
   test("with logging on: the OpenSearch plugin, and the datasource sidecar also reads the logging namespace", () => {
@@ -92,7 +98,7 @@ test("scraped by the central Prometheus, data on a volume that survives restarts
 (fs.existsSync(CHECK_CHART_VALUES) ? test : test.skip)("check-chart-values knows every key, with logging off and on", async () => {
   const dir = scratchDir("grafana-values-");
   const { chart, version, repo } = CHARTS.grafana;
-  fs.writeFileSync(path.join(dir, "off.json"), JSON.stringify({ chart, version, repo, values: values() }));
+  fs.writeFileSync(path.join(dir, "off.json"), JSON.stringify({ chart, version, repo, values: values((c) => (c.logging = { enabled: false })) }));
   fs.writeFileSync(path.join(dir, "on.json"), JSON.stringify({ chart, version, repo, values: withLogging() }));
   const { stdout } = await promisify(execFile)("python3", [CHECK_CHART_VALUES, dir]).catch((err: { stdout: string }) => {
     throw new Error(`check-chart-values failed:\n${err.stdout}`);

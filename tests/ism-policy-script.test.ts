@@ -7,11 +7,12 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { promisify } from "util";
 import { ISM_POLICY_ID, ismPolicy, LOG_INDEX_PATTERN } from "../components/values/logging";
-import { PROJECT_DIR, scratchDir } from "./support";
+import { describeWithSystemTool, PROJECT_DIR, scratchDir } from "./support";
 
 const SCRIPT = path.join(PROJECT_DIR, "components", "scripts", "apply-ism-policy.py");
 const run = promisify(execFile);
@@ -26,10 +27,10 @@ interface Recorded {
 
 type Reply = [status: number, body: unknown];
 
-/** A fake OpenSearch: `route` answers each request; every request is recorded. */
-async function fakeOpenSearch(route: (req: Recorded) => Reply): Promise<{ url: string; requests: Recorded[]; close: () => Promise<void> }> {
+/** A fake OpenSearch: `route` answers each request; every request is recorded. Over HTTPS with `tls`. */
+async function fakeOpenSearch(route: (req: Recorded) => Reply, tls?: { key: string; cert: string; host: string }): Promise<{ url: string; requests: Recorded[]; close: () => Promise<void> }> {
   const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
@@ -38,10 +39,12 @@ async function fakeOpenSearch(route: (req: Recorded) => Reply): Promise<{ url: s
       const [status, body] = route(recorded);
       res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
     });
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const url = tls ? `https://${tls.host}:${port}` : `http://127.0.0.1:${port}`;
+  return { url, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function applyPolicy(url: string, extraEnv: Record<string, string> = {}) {
@@ -142,4 +145,48 @@ test("a cluster that never becomes ready fails the Job after WAIT_SECONDS", asyn
   } finally {
     await os.close();
   }
+});
+
+describeWithSystemTool("openssl", "install Debian's openssl package", "TLS: OpenSearch's certificate is verified against OPENSEARCH_CA_FILE", () => {
+  const dir = scratchDir("ism-tls-");
+  const file = (name: string) => path.join(dir, name);
+  /** A CA, and a server certificate it signs for `localhost` only. */
+  beforeAll(async () => {
+    const openssl = (...args: string[]) => run("openssl", args, { cwd: dir });
+    for (const ca of ["ca", "other-ca"]) await openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.crt`, "-days", "1", "-subj", `/CN=${ca}`);
+    await openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=opensearch-node");
+    fs.writeFileSync(file("san.ext"), "subjectAltName=DNS:localhost\n");
+    await openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "san.ext");
+  });
+  const serve = (host: string) =>
+    fakeOpenSearch(
+      (req) => (req.url === "/_cluster/health" ? healthy : req.method === "GET" ? [404, {}] : [200, { updated_indices: 0 }]),
+      { key: fs.readFileSync(file("server.key"), "utf8"), cert: fs.readFileSync(file("server.crt"), "utf8"), host },
+    );
+
+  test("a certificate the CA signed for the host name is accepted", async () => {
+    const os = await serve("localhost");
+    try {
+      expect(await applyPolicy(os.url, { OPENSEARCH_CA_FILE: file("ca.crt") })).toMatchObject({ code: 0 });
+    } finally {
+      await os.close();
+    }
+  });
+
+  test("another CA, or a host name the certificate does not name, fails without sending the credentials", async () => {
+    for (const [host, ca, reason] of [
+      ["localhost", "other-ca.crt", /certificate verify failed/],
+      ["127.0.0.1", "ca.crt", /certificate verify failed: IP address mismatch|hostname mismatch/],
+    ] as const) {
+      const os = await serve(host);
+      try {
+        const result = await applyPolicy(os.url, { OPENSEARCH_CA_FILE: file(ca), WAIT_SECONDS: "0.2" });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(reason);
+        expect(os.requests).toEqual([]);
+      } finally {
+        await os.close();
+      }
+    }
+  });
 });

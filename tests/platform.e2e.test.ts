@@ -16,6 +16,8 @@ import * as path from "path";
 import { ALERTS, rulerRuleGroups, SILENCE } from "../components/rules";
 import { DASHBOARD_UIDS, dashboards } from "../components/dashboards";
 import { REPLICA_LABELS } from "../components/values/central-endpoints";
+import { durationMs } from "../components/duration";
+import { uploadHistoricalBlock } from "../platform/history";
 import { startPlatform, LocalPlatform } from "../platform/platform";
 import { waitFor } from "../platform/process";
 import { Report } from "../scripts/verify/checks";
@@ -74,7 +76,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
 
   afterAll(async () => {
     await platform?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp && !process.env.KEEP_E2E_DIR) fs.rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 
   test("verify reports every cluster and tenant healthy through the real Query Frontend", async () => {
@@ -174,8 +176,9 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
   test(`a stopped agent makes ${STOPPED_CLUSTER} stale and verify exit 1`, async () => {
     const stopped = platform.agents.filter((a) => a.plan.cluster === STOPPED_CLUSTER);
     expect(stopped.length).toBeGreaterThan(0);
-    await Promise.all(stopped.map((a) => a.process.stop()));
+    // From the moment the stop begins: the agents scrape nothing after it (shutting down takes a while).
     agentStoppedAt = Date.now();
+    await Promise.all(stopped.map((a) => a.process.stop()));
     await verifyUntil(expectations, (r) => r.rows.some((row) => row.check === "samples" && row.cluster === STOPPED_CLUSTER && row.status === "stale"), "stale", (MAX_AGE_SECONDS + 30) * 1000);
     const { code, stdout } = await runVerifyCli(["--outputs", outputsFile, "--max-age", `${MAX_AGE_SECONDS}s`, "--json"]);
     expect(code).toBe(1);
@@ -221,6 +224,67 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     expect((await seen("too-fresh")) + (await seen("loaded"))).toBeGreaterThanOrEqual(uploaded.size);
   }, 300_000);
 
+  test("history past the raw retention answers from the blocks the Compactor downsampled", async () => {
+    const { outputs } = platform.fleet.central;
+    const bucket = (outputs.bucketNames as { thanos: string }).thanos;
+    const retention = outputs.retention as { raw: string };
+    const hour = 3_600_000;
+    // 48h of raw samples (longer than the 40h the Compactor needs to downsample a block), ending
+    // before the raw retention, inside one 54h block: promtool cuts blocks at multiples of its
+    // block range since the epoch, and 54h is the range of 2h * 3^n it picks for a 54h maximum.
+    const alignMs = 54 * hour;
+    const start = Math.floor((Date.now() - durationMs(retention.raw) - hour) / alignMs) * alignMs - alignMs;
+    const end = start + 48 * hour;
+    const tenantLabel = platform.centralOutputs.tenantLabel as string;
+    const rawId = await uploadHistoricalBlock(
+      tmp,
+      { client: platform.minio.client(platform.minio.users[platform.thanosUser]), name: bucket },
+      {
+        series: [{ labels: { __name__: "up", job: "prometheus-agent", cluster: "cluster-04", instance: "history" }, value: 1 }],
+        startMs: start,
+        endMs: end,
+        stepMs: 60_000,
+        externalLabels: { [REPLICA_LABELS.receive]: `${platform.fleet.central.thanos.fullnameOverride}-receive-0`, [tenantLabel]: "cluster-04" },
+      },
+      54,
+    );
+    const admin = platform.minio.client(platform.minio.admin);
+    const metaOf = async (id: string) => {
+      const chunks = (await (await admin.getObject(bucket, `${id}/meta.json`)).toArray()) as Buffer[];
+      return JSON.parse(Buffer.concat(chunks).toString("utf8")) as { minTime: number; thanos: { downsample: { resolution: number } } };
+    };
+
+    // A Compactor pass: downsampling, then retention, with the program's flags.
+    await platform.processes.compactor.stop();
+    await platform.processes.compactor.restart();
+    const downsampled = await waitFor(
+      "a 5m block of the history",
+      async () => {
+        const ids = (await admin.listObjectsV2(bucket, "", false).toArray()).map((o) => o.prefix?.replace(/\/$/, "")).filter((p): p is string => Boolean(p) && p !== rawId);
+        for (const id of ids) {
+          const meta = await metaOf(id).catch(() => undefined);
+          if (meta?.thanos.downsample.resolution === 300_000 && meta.minTime === start) return id;
+        }
+        return undefined;
+      },
+      120_000,
+      2000,
+    );
+    expect(downsampled).toBeDefined();
+    // Retention marked the raw block, older than retention.raw, for deletion.
+    await waitFor("the raw block marked for deletion", () => admin.statObject(bucket, `${rawId}/deletion-mark.json`).catch(() => undefined), 60_000, 2000);
+
+    // Query first, until the Store Gateway has synced the new blocks: the Query Frontend caches
+    // an old range's answer, an empty one too. Then as Grafana asks: auto resolution, through it.
+    const range = { start: start / 1000, end: end / 1000, step: 3600 };
+    const selector = `up{cluster="cluster-04", instance="history"}`;
+    await waitFor("the Store Gateway serving the history", async () => ((await rangeQuery(platform.urls.query, selector, range)).length > 0 ? true : undefined), 60_000, 2000);
+    const answered = await rangeQuery(platform.urls.queryFrontend, selector, range, { maxSourceResolution: "auto" });
+    expect(answered).toHaveLength(1);
+    expect(answered[0].values!.length).toBeGreaterThanOrEqual(47);
+    expect(new Set(answered[0].values!.map(([, v]) => v))).toEqual(new Set(["1"]));
+  }, 300_000);
+
   test(`${ALERTS.expectedTenantMissing} fires for ${STOPPED_CLUSTER} and reaches the critical webhook, grouped by cluster and alertname`, async () => {
     const silenceMs = Number(SILENCE.replace("m", "")) * 60_000;
     // Not the notification of the platform's first seconds, when no agent had sent yet: one for an alert that started after the stop.
@@ -239,7 +303,8 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
       2000,
     );
     const started = delivered.notification.alerts.filter((a) => Date.parse(a.startsAt) > agentStoppedAt);
-    expect(Math.min(...started.map((a) => Date.parse(a.startsAt))) - agentStoppedAt).toBeGreaterThanOrEqual(silenceMs);
+    // The newest sample is at most one scrape interval older than the stop.
+    expect(Math.min(...started.map((a) => Date.parse(a.startsAt))) - agentStoppedAt).toBeGreaterThanOrEqual(silenceMs - durationMs(SCRAPE_INTERVAL));
     expect(started.map((a) => a.labels.cluster)).toEqual(started.map(() => STOPPED_CLUSTER));
     expect(Object.keys(delivered.notification.groupLabels).sort()).toEqual(["alertname", "cluster"]);
     expect(delivered.notification.alerts.map((a) => a.labels.severity)).toEqual(delivered.notification.alerts.map(() => "critical"));

@@ -35,7 +35,7 @@ test("the committed edge settings translate field by field to snake_case", () =>
       min_shards: 1,
       max_shards: 20,
       max_samples_per_send: 2000,
-      batch_send_deadline: "5s",
+      batch_send_deadline: "2s",
       min_backoff: "30ms",
       max_backoff: "30s",
       retry_on_http_429: true,
@@ -54,6 +54,30 @@ test("TLS settings become tls_config; a CA in a Secret needs to be told its file
     insecure_skip_verify: false,
   });
   expect(() => toPrometheusRemoteWrite(spec)).toThrow("remote write central: the CA is in Secret receive-ca (key ca.crt); pass secretFile to say where that file is");
+});
+
+test("a client certificate becomes cert_file and key_file", () => {
+  const settings = edgeSettings({ remoteWrite: { tls: { caCert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUYQ==\n-----END CERTIFICATE-----\n" } } }).remoteWrite;
+  const spec = remoteWriteSpec({
+    url: "https://203.0.113.10:10908/api/v1/receive",
+    tenantHeader: "THANOS-TENANT",
+    tenantId: "cluster-03",
+    settings,
+    caSecret: { name: "remote-write-ca", key: "ca.crt" },
+    clientCertificate: { cert: { name: "remote-write-client", key: "tls.crt" }, key: { name: "remote-write-client", key: "tls.key" } },
+  });
+  expect(spec.tlsConfig).toEqual({
+    ca: { secret: { name: "remote-write-ca", key: "ca.crt" } },
+    cert: { secret: { name: "remote-write-client", key: "tls.crt" } },
+    keySecret: { name: "remote-write-client", key: "tls.key" },
+    insecureSkipVerify: false,
+  });
+  expect(toPrometheusRemoteWrite(spec, { secretFile: (ref) => `/s/${ref.name}/${ref.key}` }).tls_config).toEqual({
+    ca_file: "/s/remote-write-ca/ca.crt",
+    cert_file: "/s/remote-write-client/tls.crt",
+    key_file: "/s/remote-write-client/tls.key",
+    insecure_skip_verify: false,
+  });
 });
 
 describeWithTool("promtool", "promtool", (promtool) => {

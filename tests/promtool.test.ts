@@ -17,14 +17,16 @@ import { describeWithTool } from "./support";
 import { PROJECT_DIR, scratchDir } from "./support";
 
 /** The config the test files are written for (see their headers). */
-const fixture = centralConfig((c) => {
-  c.namespace = "monitoring";
-  c.receive = { ...c.receive, replicas: 3, replicationFactor: 3, tenantLabel: "tenant_id" };
-  c.tenants = [
+const fixture = {
+  ...centralConfig((c) => {
+    c.namespace = "monitoring";
+    c.receive = { ...c.receive, replicas: 3, replicationFactor: 3, tenantLabel: "tenant_id" };
+  }),
+  tenants: [
     { id: "cluster-03", cluster: "cluster-03" },
     { id: "tenant-a", cluster: "cluster-02" },
-  ];
-});
+  ],
+};
 const TEST_DIR = path.join(PROJECT_DIR, "tests", "promtool");
 const testFiles = fs.readdirSync(TEST_DIR).filter((f) => f.endsWith(".test.yaml"));
 const ruleFiles = prometheusRuleFiles(fixture);
@@ -67,7 +69,7 @@ test("every generated alert has a firing and a silent promtool case; every case 
     const entry = covered.get(alert) ?? { firing: 0, silent: 0 };
     expect({ alert, firing: entry.firing > 0, silent: entry.silent > 0 }).toEqual({ alert, firing: true, silent: true });
   }
-  expect(all.length).toBe(19);
+  expect(all.length).toBe(20);
 });
 
 describeWithTool("promtool", "promtool", (promtool) => {

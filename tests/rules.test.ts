@@ -49,15 +49,16 @@ test("a different tenant label is used everywhere the rules read or report the t
   expect(text).toContain('up{team!=""}');
 });
 
-test("ExpectedTenantMissing checks every tenant in central.tenants on its own cluster", () => {
+test("ExpectedTenantMissing checks every tenant of the edge stack files on its own cluster", () => {
   const rule = rulerRules.find((r) => r.alert === ALERTS.expectedTenantMissing)!;
   const terms = rule.expr.split("\nor\n");
-  expect(terms).toEqual(config.central.tenants.map((t) => `absent_over_time(up{cluster="${t.cluster}", tenant_id="${t.id}"}[5m])`));
+  expect(config.tenants.map((t) => t.id)).toEqual(["cluster-02", "tenant-a", "tenant-b", "cluster-03", "cluster-04"]);
+  expect(terms).toEqual(config.tenants.map((t) => `absent_over_time(up{cluster="${t.cluster}", tenant_id="${t.id}"}[5m])`));
   expect(rule.labels.severity).toBe("critical");
 });
 
 test("without expected tenants there is no ExpectedTenantMissing rule, the list-free alert stays", () => {
-  const names = rulerRuleGroups(centralConfig((c) => (c.tenants = []))).flatMap((g) => g.rules.map((r) => r.alert));
+  const names = rulerRuleGroups({ ...centralConfig(), tenants: [] }).flatMap((g) => g.rules.map((r) => r.alert));
   expect(names).not.toContain(ALERTS.expectedTenantMissing);
   expect(names).toContain(ALERTS.tenantStoppedSending);
 });

@@ -5,7 +5,10 @@ import * as path from "path";
 import { BinaryName, findTool } from "../platform/tools";
 import * as YAML from "yaml";
 import { RecordedResource } from "../scripts/mock-runtime";
-import { synthesize, SynthesizedStack } from "../scripts/synth";
+import { synthesize, SynthesizedStack, SynthOptions } from "../scripts/synth";
+
+/** A stack file value as `pulumi config set --secret` writes it; pass the plain value as `decrypted`. */
+export const ENCRYPTED = { secure: "v1:c3ludGgtdGVzdA==" };
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -24,14 +27,14 @@ export function scratchDir(prefix = "synth-"): string {
  */
 export async function synthStacks(
   files: Record<string, Record<string, unknown>>,
-  stacks?: string[],
+  opts: Pick<SynthOptions, "stacks" | "decrypted"> = {},
 ): Promise<{ byStack: Record<string, SynthesizedStack>; outDir: string; stackDir: string }> {
   const stackDir = scratchDir();
   for (const [stack, config] of Object.entries(files)) {
     fs.writeFileSync(path.join(stackDir, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
   }
   const outDir = path.join(stackDir, "out");
-  const results = await synthesize({ stackDir, outDir, stacks });
+  const results = await synthesize({ stackDir, outDir, ...opts });
   return { byStack: Object.fromEntries(results.map((r) => [r.stack, r])), outDir, stackDir };
 }
 
@@ -45,6 +48,38 @@ export function filesUnder(dir: string): string[] {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? filesUnder(p) : [p];
   });
+}
+
+/** Absolute path of executable `name` on PATH, or undefined. */
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A describe block that needs a system command (not one of the Go tools) on PATH; skipped
+ * with `install` as the hint without it, and failing instead when CI is set.
+ */
+export function describeWithSystemTool(tool: string, install: string, title: string, body: (bin: string) => void): void {
+  const bin = findOnPath(tool);
+  if (bin) {
+    describe(title, () => body(bin));
+  } else if (process.env.CI) {
+    test(`${title}: ${tool} is installed (required when CI is set)`, () => {
+      throw new Error(`${tool} is not on PATH; ${install}`);
+    });
+  } else {
+    console.warn(`skipping "${title}": ${tool} is not on PATH (${install}); when CI is set this fails`);
+    describe.skip(title, () => body(tool));
+  }
 }
 
 /**

@@ -1,14 +1,19 @@
 /** The thanos chart values, from validated config, without the Pulumi engine. */
+import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../components/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../components/conventions";
 import { receiveRemoteWriteUrl } from "../components/values/central-endpoints";
 import { ruleFileYaml, rulerRuleGroups } from "../components/rules";
-import { escapeForHelmTpl, thanosValues } from "../components/values/thanos";
+import { escapeForHelmTpl, objstoreChecksum, thanosValues } from "../components/values/thanos";
 import { centralSettings } from "./support-central";
 
 const RELEASE = "cluster-01-central-thanos";
-const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules });
+/** The chart's own defaults (../shared/reference, read here, never copied). */
+const CHART_DEFAULTS = path.resolve(__dirname, "..", "..", "shared", "reference", "charts", "thanos-community-thanos-0.38.0.values.yaml");
+const CHECKSUM = "0123456789abcdef".repeat(4);
+const values = (patch?: (raw: any) => void, rulerRules = "groups: []\n") => thanosValues({ release: RELEASE, settings: centralSettings(patch), rulerRules, objstoreChecksum: CHECKSUM });
 
 /** The `{{ ... }}` actions Go's template lexer finds: a quoted string inside an action may hold "}}". */
 function templateActions(text: string): string[] {
@@ -103,9 +108,21 @@ describe("receive", () => {
     expect(receive.ingress.remoteWrite).toEqual({ enabled: false });
   });
 
-  test("an enabled ingress fronts remote write with TLS", () => {
-    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", tlsSecretName: "receive-tls", annotations: { "cert-manager.io/cluster-issuer": "le" } };
+  test("an enabled ingress passes mutual TLS through to the receivers", () => {
+    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "8m" } };
     const { receive } = values((c) => (c.receive.ingress = ingress));
+    expect(receive.ingress.remoteWrite).toEqual({
+      enabled: true,
+      className: "nginx",
+      annotations: { "nginx.ingress.kubernetes.io/ssl-passthrough": "true", "nginx.ingress.kubernetes.io/proxy-body-size": "8m" },
+      hosts: [{ host: "receive.example.com", paths: [{ path: "/", pathType: "Prefix" }] }],
+      tls: [],
+    });
+  });
+
+  test("in plain-http lab mode an enabled ingress may terminate TLS with its own Secret", () => {
+    const ingress = { enabled: true, host: "receive.example.com", className: "nginx", tlsSecretName: "receive-tls", annotations: { "cert-manager.io/cluster-issuer": "le" } };
+    const { receive } = values((c) => Object.assign(c.receive, { ingress, tls: { enabled: false } }));
     expect(receive.ingress.remoteWrite).toEqual({
       enabled: true,
       className: "nginx",
@@ -116,19 +133,52 @@ describe("receive", () => {
   });
 });
 
-describe("remote-write URL", () => {
-  const noIngress = centralSettings().receive.ingress;
-
-  test("from the LoadBalancer address, IPv6 in brackets", () => {
-    expect(receiveRemoteWriteUrl("203.0.113.10", noIngress)).toBe("http://203.0.113.10:10908/api/v1/receive");
-    expect(receiveRemoteWriteUrl("receive.elb.example.com", noIngress)).toBe("http://receive.elb.example.com:10908/api/v1/receive");
-    expect(receiveRemoteWriteUrl("2001:db8::10", noIngress)).toBe("http://[2001:db8::10]:10908/api/v1/receive");
+describe("tenant identity and limits", () => {
+  test("the remote-write port requires a client certificate from the central CA and takes the tenant from it", () => {
+    const { receive } = values();
+    expect(flag(receive.extraArgs, "remote-write.server-tls-cert")).toBe("/etc/thanos-receive/tls/tls.crt");
+    expect(flag(receive.extraArgs, "remote-write.server-tls-key")).toBe("/etc/thanos-receive/tls/tls.key");
+    // A client CA makes Thanos require and verify a client certificate (tls.RequireAndVerifyClientCert).
+    expect(flag(receive.extraArgs, "remote-write.server-tls-client-ca")).toBe("/etc/thanos-receive/tls/ca.crt");
+    expect(flag(receive.extraArgs, "receive.tenant-certificate-field")).toBe("commonName");
+    expect(receive.extraVolumes).toContainEqual({ name: "remote-write-tls", secret: { secretName: "thanos-receive-tls" } });
+    expect(receive.extraVolumeMounts).toContainEqual({ name: "remote-write-tls", mountPath: "/etc/thanos-receive/tls", readOnly: true });
   });
 
-  test("through the ingress when it is enabled, https with a TLS Secret", () => {
+  test("plain-http lab mode has no TLS flags and no certificate mount, but keeps the limits", () => {
+    const { receive } = values((c) => (c.receive.tls = { enabled: false }));
+    expect(receive.extraArgs.filter((a) => /tls|certificate/.test(a))).toEqual([]);
+    expect(receive.extraVolumes).toEqual([{ name: "write-limits", configMap: { name: "thanos-receive-limits" } }]);
+    expect(flag(receive.extraArgs, "receive.limits-config-file")).toBe("/etc/thanos-receive/limits/limits.yaml");
+  });
+
+  test("every volume mount names a volume, outside the chart's read-only /etc/thanos", () => {
+    const { receive } = values();
+    const volumes = receive.extraVolumes.map((v) => v.name);
+    for (const mount of receive.extraVolumeMounts) {
+      expect(volumes).toContain(mount.name);
+      expect(mount.mountPath.startsWith("/etc/thanos/")).toBe(false);
+    }
+    expect(receive.extraVolumes).toContainEqual({ name: "write-limits", configMap: { name: "thanos-receive-limits" } });
+  });
+});
+
+describe("remote-write URL", () => {
+  const { ingress: noIngress, tls } = centralSettings().receive;
+  const plain = { enabled: false };
+
+  test("https from the LoadBalancer address, IPv6 in brackets", () => {
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: noIngress, tls })).toBe("https://203.0.113.10:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("receive.elb.example.com", { ingress: noIngress, tls })).toBe("https://receive.elb.example.com:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("2001:db8::10", { ingress: noIngress, tls })).toBe("https://[2001:db8::10]:10908/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: noIngress, tls: plain })).toBe("http://203.0.113.10:10908/api/v1/receive");
+  });
+
+  test("through the ingress when it is enabled: https with mutual TLS, or in lab mode with a TLS Secret", () => {
     const ingress = { ...noIngress, enabled: true, host: "receive.example.com" };
-    expect(receiveRemoteWriteUrl("203.0.113.10", ingress)).toBe("http://receive.example.com/api/v1/receive");
-    expect(receiveRemoteWriteUrl("203.0.113.10", { ...ingress, tlsSecretName: "receive-tls" })).toBe("https://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress, tls })).toBe("https://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress, tls: plain })).toBe("http://receive.example.com/api/v1/receive");
+    expect(receiveRemoteWriteUrl("203.0.113.10", { ingress: { ...ingress, tlsSecretName: "receive-tls" }, tls: plain })).toBe("https://receive.example.com/api/v1/receive");
   });
 });
 
@@ -139,8 +189,15 @@ describe("query path", () => {
     expect(query.endpoints).toEqual({ autogen: { enabled: true }, static: ["dnssrv+_grpc._tcp.kps-thanos-discovery.monitoring.svc.cluster.local"] });
   });
 
-  test("Query merges the receive replicas' identical samples one to one, and keeps the chart's log level", () => {
-    expect(values().query.extraArgs).toEqual(["--log.level=info", "--deduplication.func=chain"]);
+  test("history past the raw retention answers: Query picks a downsampled resolution, the Query Frontend falls back to coarser data", () => {
+    const { query, queryFrontend } = values();
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0: query.extraArgs is --log.level=info).
+    expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling", "--deduplication.func=chain"]);
+    expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled"]);
+  });
+
+  test("Query merges the receive replicas' identical samples one to one", () => {
+    expect(values().query.extraArgs).toContain("--deduplication.func=chain");
   });
 
   test("Query Frontend runs with a results cache", () => {
@@ -156,13 +213,30 @@ describe("storage", () => {
     expect(global.objstore).toEqual({ createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY });
   });
 
+  test("every Thanos pod carries the objstore config's checksum, so a new config rolls them", () => {
+    // global.podAnnotations is the only pod-annotation key of the chart; it reaches every component's pods.
+    expect(values().global.podAnnotations).toEqual({ "checksum/thanos-objstore": CHECKSUM });
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).toMatch(/^[0-9a-f]{64}$/);
+    expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).not.toBe(objstoreChecksum("type: S3\nconfig:\n  secret_key: b\n"));
+  });
+
   test("the official image at a pinned tag", () => {
     expect(values().global.image).toEqual({ registry: "quay.io", repository: "thanos/thanos", tag: THANOS_IMAGE.tag });
     expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
-  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas'", () => {
-    expect(values().compactor.extraArgs).toEqual(["--deduplication.replica-label=receive_replica"]);
+  test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas', and keeps the chart's flags", () => {
+    // extraArgs replaces the chart's default list (thanos chart 0.38.0 compactor.extraArgs), so its flags are repeated.
+    expect(values().compactor.extraArgs).toEqual(["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m", "--deduplication.replica-label=receive_replica"]);
+  });
+
+  (fs.existsSync(CHART_DEFAULTS) ? test : test.skip)("every extraArgs list we set starts with the chart's default list for that component", () => {
+    const chartDefaults = YAML.parse(fs.readFileSync(CHART_DEFAULTS, "utf8"));
+    const v = values();
+    expect(v.query.extraArgs.slice(0, chartDefaults.query.extraArgs.length)).toEqual(chartDefaults.query.extraArgs);
+    expect(v.compactor.extraArgs.slice(0, chartDefaults.compactor.extraArgs.length)).toEqual(chartDefaults.compactor.extraArgs);
+    // These two default to an empty list.
+    expect([chartDefaults.queryFrontend.extraArgs, chartDefaults.receive.extraArgs]).toEqual([[], []]);
   });
 
   test("the compactor keeps raw 7d, 5m 30d, 1h 180d, following config", () => {
@@ -171,8 +245,14 @@ describe("storage", () => {
     expect(compactor.retention).toEqual({ resolutionRaw: "14d", resolution5m: "60d", resolution1h: "1y" });
   });
 
-  test("the store gateway is on", () => {
-    expect(values().storegateway.enabled).toBe(true);
+  test("both store gateway replicas serve every block, behind a headless Service Query resolves to each pod", () => {
+    const { storegateway, query } = values();
+    expect(storegateway.enabled).toBe(true);
+    // Sharded mode is what makes the chart's Service headless; one hash shard means no partitioning.
+    expect(storegateway.sharded).toEqual({ enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] });
+    expect(storegateway.replicaCount).toBe(2);
+    // The chart's autogen endpoint is dnssrv+ on that Service.
+    expect(query.endpoints.autogen).toEqual({ enabled: true });
   });
 });
 
@@ -186,7 +266,7 @@ describe("ruler", () => {
   });
 
   test("the Ruler's rules replace the chart's always-firing example file and survive Helm's tpl", () => {
-    const rules = ruleFileYaml(rulerRuleGroups({ cluster: "cluster-01", central: centralSettings() }));
+    const rules = ruleFileYaml(rulerRuleGroups({ cluster: "cluster-01", central: centralSettings(), tenants: [{ id: "cluster-03", cluster: "cluster-03" }] }));
     const files = values(undefined, rules).ruler.rules;
     expect(Object.keys(files)).toEqual(["example-alerts.yaml"]);
     const escaped = files["example-alerts.yaml"];

@@ -4,14 +4,32 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
+import { EXPIRY_WARNING_DAYS } from "../components/receive-identity";
 import { parseVerifyArgs, UsageError } from "../scripts/verify/args";
-import { buildQueries, DEFAULT_CHECK_SETTINGS, evaluate, formatAge, QueryResults, Report, Sample, THANOS_COMPONENTS } from "../scripts/verify/checks";
+import {
+  buildQueries,
+  DEFAULT_CHECK_SETTINGS,
+  evaluate,
+  formatAge,
+  historyQueries,
+  QueryResults,
+  RangeQuery,
+  Report,
+  Sample,
+  Series,
+  THANOS_COMPONENTS,
+} from "../scripts/verify/checks";
 import { expectationsFrom, Expectations, OutputsError, parseStackOutputs } from "../scripts/verify/expectations";
 import { httpQueryClient, parseSampleValue, QueryApiError, QueryClient } from "../scripts/verify/query-api";
 import { renderJson, renderTable } from "../scripts/verify/report";
 import { verify } from "../scripts/verify/run";
 import { pulumiStackOutputs, readOutputsFile } from "../scripts/verify/sources";
 import { scratchDir } from "./support";
+
+/** A real certificate (public, no key) valid until 2036-11-21T06:23:47Z; the checks only read its notAfter. */
+const CERT = fs.readFileSync(path.join(__dirname, "fixtures", "verify-certificate.pem"), "utf8");
+const CERT_NOT_AFTER = Date.UTC(2036, 10, 21, 6, 23, 47) / 1000;
+const DAY = 86_400;
 
 const CENTRAL = {
   role: "central",
@@ -29,8 +47,17 @@ const CENTRAL = {
     { id: "cluster-02", cluster: "cluster-02" },
     { id: "cluster-03", cluster: "cluster-03" },
   ],
+  retention: { raw: "7d", fiveMinutes: "30d", oneHour: "180d" },
+  receiveTls: {
+    enabled: true,
+    caCert: CERT,
+    serverName: "thanos-receive-remote-write.monitoring.svc.cluster.local",
+    serverCert: CERT,
+    clientCerts: { "tenant-a": CERT, "cluster-02": CERT, "cluster-03": CERT },
+  },
   bucketCredentials: "[secret]",
   grafanaAdminPassword: "[secret]",
+  tenantCredentials: "[secret]",
 };
 const EDGE = { role: "edge", cluster: "cluster-04", remoteWriteUrl: CENTRAL.receiveRemoteWriteUrl, tenants: [{ id: "cluster-04", cluster: "cluster-04" }] };
 
@@ -39,7 +66,12 @@ const EXPECTATIONS: Expectations = expectationsFrom([loaded(CENTRAL, "central.js
 
 describe("stack outputs", () => {
   test("central outputs with or without --show-secrets give the query URL, tenant label and sorted tenants", () => {
-    const shown = { ...CENTRAL, grafanaAdminPassword: "pw", bucketCredentials: { thanos: { accessKey: "a", secretKey: "b" }, longhorn: { accessKey: "a", secretKey: "b" }, opensearch: { accessKey: "a", secretKey: "b" } } };
+    const shown = {
+      ...CENTRAL,
+      grafanaAdminPassword: "pw",
+      bucketCredentials: { thanos: { accessKey: "a", secretKey: "b" }, longhorn: { accessKey: "a", secretKey: "b" }, opensearch: { accessKey: "a", secretKey: "b" } },
+      tenantCredentials: { "tenant-a": { certPem: CERT, keyPem: "-----BEGIN EC PRIVATE KEY-----" } },
+    };
     for (const doc of [CENTRAL, shown]) {
       expect(expectationsFrom([loaded(doc, "central.json")])).toEqual({
         centralCluster: "cluster-01",
@@ -51,6 +83,9 @@ describe("stack outputs", () => {
           { id: "cluster-03", cluster: "cluster-03" },
         ],
         clusters: ["cluster-02", "cluster-03"],
+        rawRetention: "7d",
+        receiveTls: CENTRAL.receiveTls,
+        tenantHeader: "THANOS-TENANT",
       });
     }
   });
@@ -107,9 +142,13 @@ describe("stack outputs", () => {
   });
 });
 
+/** 2026-03-01T12:34:56Z: verify's clock in these tests. */
+const NOW = Date.UTC(2026, 2, 1, 12, 34, 56) / 1000;
+const HISTORY = historyQueries(EXPECTATIONS, NOW);
+
 describe("queries", () => {
   const queries = buildQueries(EXPECTATIONS, DEFAULT_CHECK_SETTINGS);
-  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, ...queries.components };
+  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, limited: queries.limited, history: HISTORY.plain.query, ...queries.components };
 
   test.each(Object.entries(all))("%s parses as PromQL", (_name, query) => {
     const errors: number[] = [];
@@ -163,12 +202,29 @@ describe("queries", () => {
     for (const [job, expected] of Object.entries(cases)) expect({ job, matches: matches(job) }).toEqual({ job, matches: expected });
   });
 
+  test("history reads the day before retention.raw at 1h steps, once as a plain client and once at any resolution", () => {
+    // Raw retention 7d: the window ends 7d before NOW, aligned down to the hour, and spans a day.
+    const end = Date.UTC(2026, 1, 22, 12, 0, 0) / 1000;
+    expect(HISTORY.plain).toEqual({ query: 'count by (cluster) (up{tenant_id!=""})', start: end - 86_400, end, stepSeconds: 3600 });
+    // Thanos' auto downsampling allows step/5: at 1h steps that is 12m, so 5m blocks qualify.
+    expect(HISTORY.plain.stepSeconds / 5).toBeGreaterThanOrEqual(300);
+    expect(HISTORY.plain.maxSourceResolution).toBeUndefined();
+    expect(HISTORY.anyResolution).toEqual({ ...HISTORY.plain, maxSourceResolution: "1h" });
+    expect(historyQueries({ ...EXPECTATIONS, rawRetention: "14d" }, NOW).plain.end).toBe(end - 7 * 86_400);
+    expect(() => historyQueries({ ...EXPECTATIONS, rawRetention: "a week" }, NOW)).toThrow('retention.raw "a week" is not a duration');
+  });
+
   test("refuses a tenant label that is not a label name", () => {
     expect(() => buildQueries({ ...EXPECTATIONS, tenantLabel: 'x"} or vector(1) #' }, DEFAULT_CHECK_SETTINGS)).toThrow(/is not a Prometheus label name/);
   });
 });
 
 const s = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
+/** A series of `count` hourly points in the history window. */
+const hourly = (cluster: string, count: number): Series => ({
+  labels: { cluster },
+  points: Array.from({ length: count }, (_, i) => [HISTORY.plain.start + i * 3600, 2] as [number, number]),
+});
 const HEALTHY: QueryResults = {
   sampleAge: [
     s({ cluster: "cluster-02", tenant_id: "cluster-02" }, 4),
@@ -182,6 +238,12 @@ const HEALTHY: QueryResults = {
     "store-gateway": [s({ job: "thanos-storegateway", instance: "10.0.1.1:10902" }, 1)],
     compactor: [s({ job: "thanos-compactor", instance: "10.0.2.1:10902" }, 1)],
   },
+  history: {
+    window: { start: HISTORY.plain.start, end: HISTORY.plain.end },
+    plain: [hourly("cluster-02", 25), hourly("cluster-03", 20)],
+    anyResolution: [hourly("cluster-02", 25), hourly("cluster-03", 25)],
+  },
+  limited: [],
 };
 const QUERY_URL = "http://127.0.0.1:9090";
 const failing = (r: Report) => r.rows.filter((row) => !row.ok).map((row) => [row.check, row.cluster, row.tenant ?? "-", row.status]);
@@ -196,14 +258,44 @@ describe("evaluation", () => {
       ["samples", "cluster-03", "cluster-03", "ok"],
       ["remote-write", "cluster-02", "-", "ok"],
       ["remote-write", "cluster-03", "-", "ok"],
+      ["history", "cluster-02", "-", "ok"],
+      ["history", "cluster-03", "-", "ok"],
       ["receive", "cluster-01", "-", "ok"],
       ["store-gateway", "cluster-01", "-", "ok"],
       ["compactor", "cluster-01", "-", "ok"],
+      ["limits", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-01", "-", "ok"],
+      ["certificate", "cluster-02", "cluster-02", "ok"],
+      ["certificate", "cluster-03", "cluster-03", "ok"],
+      ["certificate", "cluster-02", "tenant-a", "ok"],
     ]);
+    expect(report.rows.filter((r) => r.warning)).toEqual([]);
     // The cluster row shows its freshest tenant.
     expect(report.rows.find((r) => r.check === "remote-write" && r.cluster === "cluster-02")?.newestSampleAgeSeconds).toBe(4);
     expect(report.rows.find((r) => r.check === "remote-write" && r.cluster === "cluster-03")?.detail).toBe("0.05% of samples failed (0.5 of 1000/s over 5m; limit 1.00%)");
     expect(report.rows.find((r) => r.check === "receive")?.detail).toBe("3/3 targets up (job thanos-receive)");
+    expect(report.rows.find((r) => r.check === "history" && r.cluster === "cluster-03")?.detail).toBe(
+      "20/25 hourly points of 2026-02-21T12:00Z..2026-02-22T12:00Z (older than retention.raw 7d) answer a range query without max_source_resolution",
+    );
+  });
+
+  test("history: downsampled data that only an explicit resolution reads fails; none at all is a young platform, not a failure", () => {
+    const results: QueryResults = { ...HEALTHY, history: { ...HEALTHY.history, plain: [], anyResolution: [hourly("cluster-02", 25)] } };
+    const report = evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, results, QUERY_URL);
+    expect(failing(report)).toEqual([["history", "cluster-02", "-", "failing"]]);
+    expect(report.rows.find((r) => r.check === "history" && r.cluster === "cluster-02")?.detail).toBe(
+      "2026-02-21T12:00Z..2026-02-22T12:00Z answers only with max_source_resolution=1h: downsampled data exists but Query does not read it by default (run it with --query.auto-downsampling)",
+    );
+    const young = report.rows.find((r) => r.check === "history" && r.cluster === "cluster-03");
+    expect(young).toMatchObject({ status: "no-history", ok: true });
+    expect(young?.detail).toBe(
+      "nothing from 2026-02-21T12:00Z..2026-02-22T12:00Z (older than retention.raw 7d) at any resolution: the cluster has written for less than 7d, or the compactor has not downsampled it yet",
+    );
+    // NaN points (a stale series) are not answers.
+    const nan: Series = { labels: { cluster: "cluster-02" }, points: [[HISTORY.plain.start, NaN]] };
+    const stale = evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, { ...HEALTHY, history: { ...HEALTHY.history, plain: [nan], anyResolution: [nan] } }, QUERY_URL);
+    expect(stale.rows.filter((r) => r.check === "history").map((r) => r.status)).toEqual(["no-history", "no-history"]);
   });
 
   test("a tenant older than --max-age is stale; one without any sample is missing", () => {
@@ -266,6 +358,65 @@ describe("evaluation", () => {
   });
 });
 
+describe("tenant identity and limits", () => {
+  test("limits: the receivers' refusals per tenant fail verify, 429 for head series and 413 for request limits", () => {
+    const limited = [s({ tenant: "tenant-a", limit: "head_series" }, 41.2), s({ tenant: "cluster-03", limit: "samples" }, 3), s({ tenant: "cluster-02", limit: "series" }, 0)];
+    const report = evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, { ...HEALTHY, limited }, QUERY_URL);
+    expect(failing(report)).toEqual([
+      ["limits", "cluster-03", "cluster-03", "limited"],
+      ["limits", "cluster-02", "tenant-a", "limited"],
+    ]);
+    expect(report.rows.filter((r) => r.check === "limits").map((r) => r.detail)).toEqual([
+      "3 writes refused with 413 in the last 5m: requests over the tenant's samples-per-request limit (central.receive.limits)",
+      "41 writes refused with 429 in the last 5m: active series over the tenant's head series limit (central.receive.limits)",
+    ]);
+  });
+
+  test("the limits query reads the receivers' limiter metrics of the central cluster, which name the certificate's tenant", () => {
+    const { limited } = buildQueries(EXPECTATIONS, DEFAULT_CHECK_SETTINGS);
+    expect(limited).toContain('increase(thanos_receive_write_limits_hit_count{cluster="cluster-01", job=~".*receive.*"}[5m])');
+    expect(limited).toContain('label_replace(increase(thanos_receive_head_series_limited_requests_total{cluster="cluster-01", job=~".*receive.*"}[5m]), "limit", "head_series", "", "")');
+  });
+
+  test(`certificates: a warning ${EXPIRY_WARNING_DAYS} days before one expires, a failure once it has`, () => {
+    const at = (now: number) => evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], now);
+    const certificateRows = (r: Report) => r.rows.filter((row) => row.check === "certificate");
+
+    const fine = at(CERT_NOT_AFTER - 31 * DAY);
+    expect(certificateRows(fine).map((r) => [r.status, r.ok, r.warning ?? false])).toEqual(Array(5).fill(["ok", true, false]));
+    expect(certificateRows(fine)[0].detail).toBe("the receivers' CA expires on 2036-11-21, in 31d");
+
+    const soon = at(CERT_NOT_AFTER - 12 * DAY);
+    expect(soon.healthy).toBe(true);
+    expect(certificateRows(soon).map((r) => [r.status, r.ok, r.warning])).toEqual(Array(5).fill(["expiring", true, true]));
+    expect(certificateRows(soon).find((r) => r.tenant === "tenant-a")?.detail).toBe(
+      "tenant-a's client certificate expires on 2036-11-21, in 12d (under 30d): run pulumi up on the central stack, then on the edge stacks",
+    );
+    const table = renderTable(soon).split("\n");
+    expect(table).toContain("WARNING: certificate tenant-a: tenant-a's client certificate expires on 2036-11-21, in 12d (under 30d): run pulumi up on the central stack, then on the edge stacks");
+    expect(table).toContain("healthy: all 16 checks passed, 5 warnings (http://127.0.0.1:9090, max age 5m00s)");
+
+    const expired = at(CERT_NOT_AFTER + DAY);
+    expect(failing(expired).filter(([check]) => check === "certificate")).toHaveLength(5);
+    expect(certificateRows(expired).find((r) => r.tenant === "cluster-03")?.detail).toBe(
+      "cluster-03's client certificate expired on 2036-11-21: the receivers refuse its writes; run pulumi up on the central stack, then on the edge stacks",
+    );
+  });
+
+  test("a certificate that does not parse fails; plain-http lab mode is a warning", () => {
+    const broken = expectationsFrom([loaded({ ...CENTRAL, receiveTls: { ...CENTRAL.receiveTls, serverCert: "-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n" } }, "c.json")]);
+    const report = evaluate(broken, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], NOW);
+    expect(failing(report)).toEqual([["certificate", "cluster-01", "-", "invalid"]]);
+    expect(report.rows.find((r) => r.status === "invalid")?.detail).toMatch(/^the receivers' certificate \(thanos-receive-remote-write\.monitoring\.svc\.cluster\.local\) is not a PEM certificate/);
+
+    const plain = expectationsFrom([loaded({ ...CENTRAL, receiveTls: { enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} } }, "c.json")]);
+    const lab = evaluate(plain, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL, [], NOW);
+    expect(lab.healthy).toBe(true);
+    expect(lab.rows.filter((r) => r.check === "certificate" || r.check === "tls").map((r) => [r.check, r.status, r.warning])).toEqual([["tls", "plain-http", true]]);
+    expect(renderTable(lab)).toContain("WARNING: tls: PLAIN-HTTP REMOTE WRITE (central.receive.tls.enabled: false, for labs only)");
+  });
+});
+
 describe("rendering", () => {
   test("formats ages compactly", () => {
     expect([0, 4.6, 59, 60, 245, 3600, 7380, 86400 + 4 * 3600, -2].map(formatAge)).toEqual(["0s", "5s", "59s", "1m00s", "4m05s", "1h00m", "2h03m", "1d04h", "0s"]);
@@ -279,9 +430,9 @@ describe("rendering", () => {
     expect(lines[1]).toBe('samples        cluster-02  cluster-02  ok       4s ago         newest up{cluster="cluster-02", tenant_id="cluster-02"} sample within 5m00s');
     expect(lines[2]).toBe('samples        cluster-02  tenant-a    MISSING  -              no up{cluster="cluster-02", tenant_id="tenant-a"} sample in the last 1h00m');
     expect(lines).toContain("warning from the query API: partial response");
-    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 8 checks failed (http://127.0.0.1:9090, max age 5m00s)");
+    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 16 checks failed (http://127.0.0.1:9090, max age 5m00s)");
     expect(lines.every((l) => l === l.trimEnd())).toBe(true);
-    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 8 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
+    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 16 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
   });
 
   test("JSON carries the same rows and verdict", () => {
@@ -329,7 +480,7 @@ describe("query API client", () => {
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
-      seen.push(`${url.pathname}?query=${url.searchParams.get("query")}`);
+      seen.push(url.pathname === "/api/v1/query_range" ? `${url.pathname}?${url.searchParams}` : `${url.pathname}?query=${url.searchParams.get("query")}`);
       const r = reply(url.searchParams.get("query") ?? "");
       if (r === "hang") return;
       res.writeHead(r.status, { "content-type": r.type });
@@ -360,6 +511,22 @@ describe("query API client", () => {
     expect(result.warnings).toEqual(["partial response"]);
     expect(seen[seen.length - 1]).toBe('/prefix/api/v1/query?query=up{a="b"}');
     expect(parseSampleValue("-Inf")).toBe(-Infinity);
+  });
+
+  test("a range query sends start, end, step and only a given max_source_resolution; parses the matrix", async () => {
+    reply = () => ({
+      status: 200,
+      type: "application/json",
+      body: JSON.stringify({ status: "success", data: { resultType: "matrix", result: [{ metric: { cluster: "a" }, values: [[100, "1"], [160, "NaN"]] }] } }),
+    });
+    const client = httpQueryClient(base, { timeoutMs: 2000 });
+    const query: RangeQuery = { query: "count(up)", start: 100, end: 160, stepSeconds: 60 };
+    expect(await client.range(query)).toEqual({ series: [{ labels: { cluster: "a" }, points: [[100, 1], [160, NaN]] }], warnings: [] });
+    expect(seen[seen.length - 1]).toBe("/api/v1/query_range?query=count%28up%29&start=100&end=160&step=60");
+    await client.range({ ...query, maxSourceResolution: "1h" });
+    expect(seen[seen.length - 1]).toBe("/api/v1/query_range?query=count%28up%29&start=100&end=160&step=60&max_source_resolution=1h");
+    reply = () => ({ status: 200, type: "application/json", body: JSON.stringify({ status: "success", data: { resultType: "vector", result: [] } }) });
+    await expect(client.range(query)).rejects.toThrow(/expected a range matrix .* got vector; query: count\(up\)/);
   });
 
   test("an API error names the error and the query", async () => {
@@ -404,17 +571,24 @@ describe("query API client", () => {
       [built.sampleAge, HEALTHY.sampleAge],
       [built.failedRate, HEALTHY.failedRate],
       [built.sentRate, HEALTHY.sentRate],
+      [built.limited, HEALTHY.limited],
       ...Object.entries(built.components).map(([name, q]) => [q, HEALTHY.components[name]] as [string, Sample[]]),
     ]);
+    const ranges: RangeQuery[] = [];
     const client: QueryClient = {
       baseUrl: "http://fake:9090",
       instant: async (q) => {
         queries.push(q);
         return { samples: answers.get(q) ?? [], warnings: [] };
       },
+      range: async (q) => {
+        ranges.push(q);
+        return { series: q.maxSourceResolution ? HEALTHY.history.anyResolution : HEALTHY.history.plain, warnings: [] };
+      },
     };
-    const report = await verify({ expectations: EXPECTATIONS, client });
+    const report = await verify({ expectations: EXPECTATIONS, client, nowSeconds: NOW });
     expect(queries.sort()).toEqual([...answers.keys()].sort());
-    expect(report).toEqual(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, "http://fake:9090"));
+    expect(ranges).toEqual([HISTORY.plain, HISTORY.anyResolution]);
+    expect(report).toEqual(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, "http://fake:9090", [], NOW));
   });
 });

@@ -7,11 +7,13 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { toolsCacheDir } from "../platform/tools";
 import { githubOutputs, stackMatrix } from "../scripts/stack-matrix";
 import { PROJECT_DIR, scratchDir } from "./support";
 
 interface Step {
   name?: string;
+  if?: string;
   uses?: string;
   run?: string;
   id?: string;
@@ -42,6 +44,7 @@ function load<T>(file: string): T {
 const pr = load<Workflow>(".github/workflows/pr.yml");
 const deploy = load<Workflow>(".github/workflows/deploy.yml");
 const setup = load<{ runs: { using: string; steps: Step[] } }>(".github/actions/setup/action.yml");
+const goTools = load<{ runs: { using: string; steps: Step[] } }>(".github/actions/go-tools/action.yml");
 
 const needs = (job: Job) => [job.needs ?? []].flat();
 const stepIndex = (job: Job, match: (s: Step) => boolean) => job.steps.findIndex(match);
@@ -97,6 +100,17 @@ describe("stack matrix", () => {
 });
 
 describe("workflows", () => {
+  test("the Go tools action builds with `npm run tools` and caches what it builds, keyed by the pins", () => {
+    const steps = goTools.runs.steps;
+    const cache = steps.find((s) => s.uses?.startsWith("actions/cache@"));
+    expect(cache?.with?.path).toBe(toolsCacheDir({ HOME: "~" }));
+    expect(String(cache?.with?.key)).toContain("hashFiles('tools/*/go.mod', 'tools/*/go.sum'");
+    expect(steps.findIndex(runs("npm run tools"))).toBeGreaterThan(steps.indexOf(cache!));
+    for (const job of [pr.jobs.test, deploy.jobs.test]) {
+      expect(stepIndex(job, (s) => s.uses === "./.github/actions/go-tools")).toBeLessThan(stepIndex(job, runs("npm test")));
+    }
+  });
+
   const matrixStep = (job: Job) => job.steps.find((s) => s.id === "matrix");
 
   test.each([
@@ -108,10 +122,10 @@ describe("workflows", () => {
     for (const key of keys) expect(job.outputs?.[key]).toBe(`\${{ steps.matrix.outputs.${key} }}`);
   });
 
-  test("pull requests: Prometheus is installed before npm test; npm ci, npm test and npm run synth run; out/synth is uploaded", () => {
+  test("pull requests: the Go tools are built before npm test; npm ci, npm test and npm run synth run; out/synth is uploaded", () => {
     const job = pr.jobs.test;
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
-    const install = stepIndex(job, (s) => /apt-get install .*prometheus prometheus-alertmanager/.test(s.run ?? ""));
+    const install = stepIndex(job, (s) => s.uses === "./.github/actions/go-tools");
     const setupStep = stepIndex(job, (s) => s.uses === "./.github/actions/setup");
     const test = stepIndex(job, runs("npm test"));
     const synth = stepIndex(job, runs("npm run synth"));
@@ -123,6 +137,31 @@ describe("workflows", () => {
     expect(synth).toBeLessThan(upload);
     expect(job.steps[upload].with?.path).toBe("out/synth/");
     expect(setup.runs.steps.some(runs("npm ci --no-audit --no-fund"))).toBe(true);
+  });
+
+  test("pull requests: the diff of the rendered output against the base commit's golden files is the job summary, failing tests or not", () => {
+    const job = pr.jobs.test;
+    const checkout = job.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with?.["fetch-depth"]).toBe(0);
+    const summary = stepIndex(job, (s) => (s.run ?? "").includes("scripts/golden-diff.ts"));
+    expect(summary).toBeGreaterThan(stepIndex(job, (s) => s.uses === "./.github/actions/setup"));
+    expect(job.steps[summary]).toMatchObject({
+      if: "${{ !cancelled() }}",
+      env: { BASE_SHA: "${{ github.event.pull_request.base.sha }}" },
+      run: 'npx tsx scripts/golden-diff.ts --base "$BASE_SHA" >> "$GITHUB_STEP_SUMMARY"',
+    });
+    for (const step of [job.steps[stepIndex(job, runs("npm run synth"))], job.steps[stepIndex(job, (s) => s.uses?.startsWith("actions/upload-artifact@") ?? false)]]) {
+      expect(step.if).toBe("${{ !cancelled() }}");
+    }
+  });
+
+  test("the summary command renders Markdown against a commit", async () => {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), ["scripts/golden-diff.ts", "--base", "HEAD"], { cwd: PROJECT_DIR, timeout: 60_000 }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
+    );
+    expect(stdout).toMatch(/^## Rendered output\n\n`npm run synth` of the committed stack files with this code, against tests\/golden at `HEAD`\./);
   });
 
   test("pull requests: pulumi preview of every stack of the generated matrix, commented on the PR", () => {

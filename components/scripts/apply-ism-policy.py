@@ -8,8 +8,9 @@ it, and managed indices keep the policy version they started with until moved to
 one.
 
 Environment: OPENSEARCH_URL, OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD, POLICY_ID,
-INDEX_PATTERN, POLICY_FILE; WAIT_SECONDS (how long to wait for the cluster, 600) and
-RETRY_SECONDS (pause between attempts, 5) are optional.
+INDEX_PATTERN, POLICY_FILE; OPENSEARCH_CA_FILE (the CA OpenSearch's certificate is
+verified against, host name included; the system's CAs without it), WAIT_SECONDS (how long
+to wait for the cluster, 600) and RETRY_SECONDS (pause between attempts, 5) are optional.
 """
 import base64
 import json
@@ -30,10 +31,8 @@ RETRY_SECONDS = float(os.environ.get("RETRY_SECONDS", "5"))
 _credentials = f"{os.environ['OPENSEARCH_USERNAME']}:{os.environ['OPENSEARCH_PASSWORD']}".encode()
 HEADERS = {"Authorization": "Basic " + base64.b64encode(_credentials).decode(), "Content-Type": "application/json"}
 
-# The security plugin's demo certificates are self-signed and name no Service host.
-TLS = ssl.create_default_context()
-TLS.check_hostname = False
-TLS.verify_mode = ssl.CERT_NONE
+# Verifies the certificate chain and the host name.
+TLS = ssl.create_default_context(cafile=os.environ.get("OPENSEARCH_CA_FILE"))
 
 
 def parse(raw):

@@ -6,7 +6,8 @@
  */
 import { CentralSettings } from "../config";
 
-const CLUSTER_DOMAIN = "cluster.local";
+/** The clusters' DNS domain (Kubernetes' default). */
+export const CLUSTER_DOMAIN = "cluster.local";
 
 /** fullnameOverride of the Thanos release: its objects are thanos-receive, thanos-query, ... */
 export const THANOS_FULLNAME = "thanos";
@@ -37,7 +38,10 @@ export function receivePodLabels(thanosRelease: string): Record<string, string> 
   return { "app.kubernetes.io/component": "receive", "app.kubernetes.io/instance": thanosRelease };
 }
 
-const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+/** The central Prometheus's HTTP port, as kube-prometheus-stack's `<fullname>-prometheus` Service serves it. */
+const PROMETHEUS_PORT = 9090;
+
+export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
 
 export interface CentralEndpoints {
   /** Thanos Query's HTTP API (what the Ruler evaluates against). */
@@ -48,6 +52,8 @@ export interface CentralEndpoints {
   alertmanagers: string;
   /** The Prometheus sidecars' Store API: SRV records of kube-prometheus-stack's discovery Service. */
   sidecars: string;
+  /** The central Prometheus's HTTP API (the receivers' meta-monitoring for head series limits). */
+  centralPrometheusUrl: string;
   /** The gRPC address of each receive pod, as the pod itself announces it (`--receive.local-endpoint`). */
   receiveEndpoints(replicas: number): string[];
 }
@@ -59,6 +65,7 @@ export function centralEndpoints(namespace: string): CentralEndpoints {
     queryFrontendUrl: `http://${serviceHost(`${THANOS_FULLNAME}-query-frontend`, namespace)}:${QUERY_FRONTEND_PORT}`,
     alertmanagers: `dns+${serviceHost("alertmanager-operated", namespace)}:${ALERTMANAGER_PORT}`,
     sidecars: `dnssrv+_grpc._tcp.${serviceHost(`${KPS_FULLNAME}-thanos-discovery`, namespace)}`,
+    centralPrometheusUrl: `http://${serviceHost(`${KPS_FULLNAME}-prometheus`, namespace)}:${PROMETHEUS_PORT}`,
     receiveEndpoints: (replicas) =>
       Array.from({ length: replicas }, (_, i) => `${RECEIVE_STATEFULSET}-${i}.${serviceHost(headless, namespace)}:${RECEIVE_GRPC_PORT}`),
   };
@@ -80,11 +87,13 @@ export function grafanaUrl(grafanaRelease: string, namespace: string, host: stri
 }
 
 /**
- * Where agents remote-write: the Ingress host when the Ingress is enabled (https when it has
- * a TLS Secret), else the receive LoadBalancer's address.
+ * Where agents remote-write: the Ingress host when the Ingress is enabled, else the receive
+ * LoadBalancer's address. https when the receivers terminate mutual TLS (`receive.tls`), or
+ * in plain-http lab mode when the Ingress terminates TLS with its own Secret.
  */
-export function receiveRemoteWriteUrl(loadBalancerAddress: string, ingress: CentralSettings["receive"]["ingress"]): string {
-  if (ingress.enabled) return `${ingress.tlsSecretName ? "https" : "http"}://${ingress.host}/api/v1/receive`;
+export function receiveRemoteWriteUrl(loadBalancerAddress: string, receive: Pick<CentralSettings["receive"], "ingress" | "tls">): string {
+  const { ingress, tls } = receive;
+  if (ingress.enabled) return `${tls.enabled || ingress.tlsSecretName ? "https" : "http"}://${ingress.host}/api/v1/receive`;
   const host = loadBalancerAddress.includes(":") ? `[${loadBalancerAddress}]` : loadBalancerAddress;
-  return `http://${host}:${RECEIVE_REMOTE_WRITE_PORT}/api/v1/receive`;
+  return `${tls.enabled ? "https" : "http"}://${host}:${RECEIVE_REMOTE_WRITE_PORT}/api/v1/receive`;
 }

@@ -9,17 +9,23 @@ import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
 import { centralPrometheusRulesMap } from "../rules";
 import { prometheusStorage, StorageSpec } from "../prometheus-storage";
-import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { ALERTMANAGER_CONFIG_SECRET, OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
 import { KPS_FULLNAME, REPLICA_LABELS } from "./central-endpoints";
 
 export interface CentralPrometheusValuesOptions {
   /** Cluster name: the `cluster` external label. */
   cluster: string;
   settings: CentralSettings;
+  /** sha256 of the objstore config (`objstoreChecksum`), never the config itself. */
+  objstoreChecksum: string;
 }
 
 export type CentralPrometheusValues = {
   fullnameOverride: string;
+  kubeControllerManager: { enabled: boolean };
+  kubeScheduler: { enabled: boolean };
+  kubeEtcd: { enabled: boolean };
+  kubeProxy: { enabled: boolean };
   additionalPrometheusRulesMap: ReturnType<typeof centralPrometheusRulesMap>;
   prometheus: {
     agentMode: false;
@@ -34,24 +40,26 @@ export type CentralPrometheusValues = {
       podMonitorSelectorNilUsesHelmValues: false;
       ruleSelectorNilUsesHelmValues: false;
       storageSpec: StorageSpec;
+      podMetadata: { annotations: Record<typeof OBJSTORE_CHECKSUM_ANNOTATION, string> };
       thanos: { image: string; objectStorageConfig: { existingSecret: { name: string; key: string } } };
     };
   };
   alertmanager: {
     alertmanagerSpec: { replicas: number; useExistingSecret: true; additionalConfig: { configSecret: string } };
   };
-  grafana: {
-    enabled: false;
-    forceDeployDashboards: boolean;
-    sidecar: { dashboards: { label: string; labelValue: string } };
-  };
+  grafana: { enabled: false; forceDeployDashboards: false; defaultDashboardsEnabled: false };
 };
 
-export function centralPrometheusValues({ cluster, settings }: CentralPrometheusValuesOptions): CentralPrometheusValues {
-  const { prometheus, alertmanager, grafana } = settings;
-  const [dashboardLabel, dashboardLabelValue] = Object.entries(GRAFANA_DASHBOARD_LABEL)[0];
+export function centralPrometheusValues({ cluster, settings, objstoreChecksum }: CentralPrometheusValuesOptions): CentralPrometheusValues {
+  const { prometheus, alertmanager, controlPlane } = settings;
   return {
     fullnameOverride: KPS_FULLNAME,
+    // The chart scrapes these by default; its Down alerts for them (critical) render only while
+    // the component is enabled (templates/prometheus/rules-1.14/kubernetes-system-*.yaml, etcd.yaml).
+    kubeControllerManager: { enabled: controlPlane.controllerManager },
+    kubeScheduler: { enabled: controlPlane.scheduler },
+    kubeEtcd: { enabled: controlPlane.etcd },
+    kubeProxy: { enabled: controlPlane.kubeProxy },
     // The Thanos components' health, evaluated where they are scraped (components/rules.ts).
     additionalPrometheusRulesMap: centralPrometheusRulesMap({ cluster, central: settings }),
     prometheus: {
@@ -70,6 +78,9 @@ export function centralPrometheusValues({ cluster, settings }: CentralPrometheus
         podMonitorSelectorNilUsesHelmValues: false,
         ruleSelectorNilUsesHelmValues: false,
         storageSpec: prometheusStorage(prometheus),
+        // The operator hands the sidecar the objstore config as an env var from the Secret, read
+        // once at start: a changed config (rotated MinIO keys) must roll the Prometheus pods.
+        podMetadata: { annotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum } },
         thanos: {
           image: `${THANOS_IMAGE.registry}/${THANOS_IMAGE.repository}:${THANOS_IMAGE.tag}`,
           objectStorageConfig: { existingSecret: { name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY } },
@@ -81,18 +92,20 @@ export function centralPrometheusValues({ cluster, settings }: CentralPrometheus
         replicas: alertmanager.replicas,
         // The routing config is a Secret another component writes; the chart must not render its own.
         useExistingSecret: true,
-        // The chart's own `configSecret` key exists only as a commented example in its defaults;
-        // additionalConfig is its documented way to set an Alertmanager spec field directly.
+        // The chart's template reads a direct alertmanagerSpec.configSecret key
+        // (templates/alertmanager/alertmanager.yaml), but its values.yaml has it only as a comment,
+        // so check-chart-values, which knows keys from those defaults, reports it as unknown.
+        // additionalConfig renders the very same spec.configSecret field (compared with helm template).
         additionalConfig: { configSecret: ALERTMANAGER_CONFIG_SECRET },
       },
     },
-    // Grafana is its own release (grafanaValues). This chart still renders its default
-    // dashboards as ConfigMaps carrying the label that Grafana's dashboard sidecar watches;
-    // no datasource ConfigMap: Grafana provisions Thanos as its default itself.
-    grafana: {
-      enabled: false,
-      forceDeployDashboards: grafana.enabled,
-      sidecar: { dashboards: { label: dashboardLabel, labelValue: dashboardLabelValue } },
-    },
+    // Grafana is its own release (grafanaValues), with the platform's own fleet-wide dashboards
+    // (components/dashboards.ts). The chart's default dashboards are not shipped: they hide their
+    // cluster variable unless grafana.sidecar.dashboards.multicluster.global.enabled, and read
+    // recording rules (kube-prometheus-stack's defaultRules) that only the central Prometheus
+    // evaluates, on cluster-01's data, so they would show cluster-01 alone. Every one of them
+    // renders only with grafana.enabled or grafana.forceDeployDashboards
+    // (templates/grafana/dashboards-1.14/*.yaml). No datasource ConfigMap either.
+    grafana: { enabled: false, forceDeployDashboards: false, defaultDashboardsEnabled: false },
   };
 }

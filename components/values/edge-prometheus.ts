@@ -4,7 +4,7 @@
  * node-exporter, kube-state-metrics and the kubelet/cAdvisor monitors, remote-writing to the
  * central receiver. Nothing that evaluates rules or alerts runs on an edge.
  */
-import { agentResources, AgentArgument, caSecretRef, ResourceRequirements, walArguments } from "../agent-spec";
+import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, ResourceRequirements, walArguments } from "../agent-spec";
 import { prometheusStorage, StorageSpec } from "../prometheus-storage";
 import { EdgeStackConfig } from "../config";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_NAMESPACE_LABEL } from "../conventions";
@@ -26,6 +26,8 @@ export interface EdgePrometheusOptions {
   remoteWriteUrl: string;
   /** The header receivers read the tenant from (central's `tenantHeader`). */
   tenantHeader: string;
+  /** True when the agent has a client certificate (Secret REMOTE_WRITE_CLIENT_SECRET): central's receivers require one. */
+  clientCertificate?: boolean;
 }
 
 interface LabelSelector {
@@ -110,6 +112,7 @@ export function edgePrometheusValues(opts: EdgePrometheusOptions): EdgePrometheu
             tenantId: settings.tenantId,
             settings: settings.remoteWrite,
             caSecret: caSecretRef(settings.remoteWrite.tls),
+            clientCertificate: opts.clientCertificate ? CLIENT_CERTIFICATE_REF : undefined,
             enforcedLabels: { [CLUSTER_LABEL]: opts.cluster },
           }),
         ],

@@ -48,6 +48,9 @@ export type GrafanaValues = {
   serviceMonitor: { enabled: true };
 };
 
+/** Thanos' query parameter that asks for the resolution to be chosen per query (and, at the Query Frontend, coarser data where finer is gone). */
+export const THANOS_AUTO_DOWNSAMPLING = "max_source_resolution=auto";
+
 /** The default datasource: Thanos Query through the Query Frontend's results cache. */
 export function thanosDatasource(namespace: string): GrafanaDatasource {
   return {
@@ -58,7 +61,9 @@ export function thanosDatasource(namespace: string): GrafanaDatasource {
     access: "proxy",
     isDefault: true,
     editable: false,
-    jsonData: { prometheusType: "Thanos", timeInterval: "30s" },
+    // Sent with every query: lets Query pick a downsampled resolution (step/5) and the Query
+    // Frontend fall back to 5m, then 1h data where the finer data has passed its retention.
+    jsonData: { prometheusType: "Thanos", timeInterval: "30s", customQueryParameters: THANOS_AUTO_DOWNSAMPLING },
   };
 }
 

@@ -4,9 +4,12 @@
  * Frontend, Store Gateway, Compactor and Ruler. Only references to Secrets appear here; the
  * objstore config itself lives in the THANOS_OBJSTORE_SECRET Secret.
  */
+import * as crypto from "crypto";
 import { THANOS_IMAGE } from "../charts";
 import { CentralSettings } from "../config";
-import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../conventions";
+import { RECEIVE_TLS_SECRET, TENANT_CERTIFICATE_FIELD } from "../receive-identity";
+import { RECEIVE_LIMITS_CONFIGMAP } from "./receive-limits";
 import {
   centralEndpoints,
   QUERY_FRONTEND_PORT,
@@ -24,6 +27,8 @@ export interface ThanosValuesOptions {
   settings: CentralSettings;
   /** The Ruler's alerting rules: one Prometheus rule file (YAML). */
   rulerRules: string;
+  /** sha256 of the objstore config (`objstoreChecksum`), never the config itself. */
+  objstoreChecksum: string;
 }
 
 /** One entry of the receive hashring file. */
@@ -42,6 +47,8 @@ export type ThanosValues = {
   global: {
     image: { registry: string; repository: string; tag: string };
     objstore: { createSecret: false; secretName: string; secretKey: string };
+    thanosRules: { enabled: false };
+    podAnnotations: Record<typeof OBJSTORE_CHECKSUM_ANNOTATION, string>;
   };
   receive: ServiceMonitorToggle & {
     enabled: true;
@@ -51,6 +58,8 @@ export type ThanosValues = {
     tsdb: { retention: string };
     hashrings: { autogen: { enabled: false }; static: Hashring[] };
     extraArgs: string[];
+    extraVolumes: ExtraVolume[];
+    extraVolumeMounts: { name: string; mountPath: string; readOnly: true }[];
     service: { type: "ClusterIP"; grpcPort: number; remoteWritePort: number };
     ingress: { remoteWrite: ReceiveIngress };
     persistence: { enabled: true; size: string; storageClass: string };
@@ -67,8 +76,12 @@ export type ThanosValues = {
     endpoints: { autogen: { enabled: true }; static: string[] };
     extraArgs: string[];
   };
-  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string };
-  storegateway: ServiceMonitorToggle & { enabled: true; replicaCount: number };
+  queryFrontend: ServiceMonitorToggle & { enabled: true; replicaCount: number; service: { port: number }; cacheConfig: string; extraArgs: string[] };
+  storegateway: ServiceMonitorToggle & {
+    enabled: true;
+    replicaCount: number;
+    sharded: { enabled: true; hashPartitioning: { shards: 1 }; timePartitioning: [] };
+  };
   compactor: ServiceMonitorToggle & {
     enabled: true;
     retention: { resolutionRaw: string; resolution5m: string; resolution1h: string };
@@ -85,6 +98,35 @@ export type ThanosValues = {
     autoImportPrometheusRules: { enabled: false };
   };
 };
+
+/** A pod volume from a Secret or a ConfigMap (the chart's `extraVolumes` items). */
+export type ExtraVolume = { name: string; secret: { secretName: string } } | { name: string; configMap: { name: string } };
+
+/** Where the receivers mount their TLS Secret and the limits ConfigMap (outside the chart's read-only /etc/thanos). */
+export const RECEIVE_TLS_DIR = "/etc/thanos-receive/tls";
+export const RECEIVE_LIMITS_DIR = "/etc/thanos-receive/limits";
+
+/**
+ * Mutual TLS on the remote-write port: the receivers' certificate, and the CA every client
+ * certificate must be signed by (Thanos then requires and verifies one), and the tenant taken
+ * from the client certificate, ignoring the tenant header. The HTTP port (probes, metrics) and
+ * the gRPC port between receivers stay as they are.
+ */
+export function receiveTlsArgs(): string[] {
+  return [
+    `--remote-write.server-tls-cert=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.certKey}`,
+    `--remote-write.server-tls-key=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.keyKey}`,
+    `--remote-write.server-tls-client-ca=${RECEIVE_TLS_DIR}/${RECEIVE_TLS_SECRET.caKey}`,
+    `--receive.tenant-certificate-field=${TENANT_CERTIFICATE_FIELD}`,
+  ];
+}
+
+/**
+ * An Ingress that passes TLS through to the receivers (ingress-nginx, whose controller must run
+ * with --enable-ssl-passthrough): terminating it at the Ingress would hide the client
+ * certificate the tenant is read from.
+ */
+export const SSL_PASSTHROUGH_ANNOTATION = { "nginx.ingress.kubernetes.io/ssl-passthrough": "true" } as const;
 
 interface ReceiveIngress {
   enabled: boolean;
@@ -112,17 +154,28 @@ const CHART_RULE_FILE = "example-alerts.yaml";
  * Go-template delimiters made literal for Helm's `tpl`: the chart renders every `ruler.rules`
  * file through `tpl`, which would otherwise try to expand `{{ $labels.x }}` in annotations.
  */
+/** What the pods' OBJSTORE_CHECKSUM_ANNOTATION carries: a sha256 of the objstore config, which reveals nothing of it. */
+export function objstoreChecksum(objstoreConfig: string): string {
+  return crypto.createHash("sha256").update(objstoreConfig).digest("hex");
+}
+
 export function escapeForHelmTpl(text: string): string {
   return text.replace(/\{\{|\}\}/g, (delim) => (delim === "{{" ? '{{"{{"}}' : '{{"}}"}}'));
 }
 
-/** The thanos chart's default `query.extraArgs` (0.38.0), which a list of our own replaces. */
-const CHART_DEFAULT_QUERY_ARGS = ["--log.level=info"];
+/**
+ * The chart's default `extraArgs` (thanos chart 0.38.0 values.yaml). Helm replaces a list
+ * rather than merging it, so a component whose `extraArgs` we set repeats them.
+ */
+export const CHART_DEFAULT_ARGS = {
+  query: ["--log.level=info"],
+  compactor: ["--log.level=info", "--log.format=logfmt", "--consistency-delay=30m"],
+} as const;
 
 /** Query Frontend results cache: in memory, so it needs nothing beside the pods. */
 const RESULTS_CACHE = ["type: IN-MEMORY", "config:", "  max_size: 512MB", ""].join("\n");
 
-export function thanosValues({ release, settings, rulerRules }: ThanosValuesOptions): ThanosValues {
+export function thanosValues({ release, settings, rulerRules, objstoreChecksum }: ThanosValuesOptions): ThanosValues {
   const { receive, retention } = settings;
   const endpoints = centralEndpoints(settings.namespace);
   const monitored = { serviceMonitor: { enabled: true } };
@@ -132,6 +185,17 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
     global: {
       image: { ...THANOS_IMAGE },
       objstore: { createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY },
+      // The chart's own PrometheusRule (templates/prometheusrule/rule.yaml, on by default) would
+      // repeat the Thanos alerts of centralPrometheusRulesMap: the central Prometheus selects
+      // every PrometheusRule, so each would reach the webhooks twice.
+      thanosRules: { enabled: false },
+      // The chart's own checksum/objstore-configuration annotation hashes global.objstore.config,
+      // its placeholder, not the Secret (templates/*/statefulset.yaml), and the Store Gateway and
+      // Ruler mount the Secret by subPath, which never sees an update. Thanos reads the file only
+      // at start anyway: this checksum of the real config rolls every Thanos pod when it changes.
+      // global.podAnnotations is the only pod-annotation key the chart has (its thanos.annotations
+      // helper also copies it onto other objects' metadata, which changes nothing there).
+      podAnnotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum },
     },
     receive: {
       enabled: true,
@@ -146,7 +210,7 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
         autogen: { enabled: false },
         static: [{ hashring: "default", algorithm: "ketama", endpoints: endpoints.receiveEndpoints(receive.replicas) }],
       },
-      // Standalone mode has no replication-factor key; the tenant label and default tenant have no keys either.
+      // Standalone mode has no replication-factor key; the tenant label, default tenant, TLS and limits have no keys either.
       extraArgs: [
         `--receive.replication-factor=${receive.replicationFactor}`,
         `--receive.tenant-label-name=${receive.tenantLabel}`,
@@ -156,11 +220,22 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
         // older than the head and, without this window, rejected as out of bounds. The blocks it
         // writes overlap others, which the compactor's vertical compaction (dedup) merges.
         `--tsdb.out-of-order.time-window=${receive.outOfOrderWindow}`,
+        ...(receive.tls.enabled ? receiveTlsArgs() : []),
+        `--receive.limits-config-file=${RECEIVE_LIMITS_DIR}/${RECEIVE_LIMITS_CONFIGMAP.key}`,
+      ],
+      // CentralThanos declares the Secret and the ConfigMap before the release.
+      extraVolumes: [
+        ...(receive.tls.enabled ? [{ name: "remote-write-tls", secret: { secretName: RECEIVE_TLS_SECRET.name } }] : []),
+        { name: "write-limits", configMap: { name: RECEIVE_LIMITS_CONFIGMAP.name } },
+      ],
+      extraVolumeMounts: [
+        ...(receive.tls.enabled ? [{ name: "remote-write-tls", mountPath: RECEIVE_TLS_DIR, readOnly: true as const }] : []),
+        { name: "write-limits", mountPath: RECEIVE_LIMITS_DIR, readOnly: true },
       ],
       // Stays ClusterIP: the chart's Service would also expose the HTTP API and cannot take a
       // fixed IP or source ranges, so CentralThanos declares the LoadBalancer itself.
       service: { type: "ClusterIP", grpcPort: RECEIVE_GRPC_PORT, remoteWritePort: RECEIVE_REMOTE_WRITE_PORT },
-      ingress: { remoteWrite: receiveIngress(receive.ingress) },
+      ingress: { remoteWrite: receiveIngress(receive.ingress, receive.tls.enabled) },
       persistence: { enabled: true, size: receive.storageSize, storageClass: receive.storageClassName ?? "" },
       resources: receive.resources,
       // Resources come from config; a VPA in Auto mode would override them and evict receivers.
@@ -185,16 +260,38 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       replicaLabels: [REPLICA_LABELS.prometheus, REPLICA_LABELS.receive, REPLICA_LABELS.ruler],
       // autogen covers Receive, Store Gateway and Ruler; the Prometheus sidecars come from kube-prometheus-stack.
       endpoints: { autogen: { enabled: true }, static: [endpoints.sidecars] },
-      // The chart's own default first: setting the list replaces it. Every edge sample reaches
-      // three receivers with the same timestamp, so one-to-one (chain) deduplication returns it
+      // The list replaces the chart's default list, so that is repeated. A range query without
+      // max_source_resolution reads raw blocks only unless Query picks the resolution itself
+      // (step/5), and raw data is gone after retention.raw. Every edge sample reaches three
+      // receivers with the same timestamp, so one-to-one (chain) deduplication returns it
       // exactly; the default penalty algorithm skips a sample or two each time it moves to
       // another replica, as when a receiver goes down or comes back. The cost: the HA pairs'
       // series (central Prometheus, Ruler) carry both replicas' samples instead of one's.
-      extraArgs: [...CHART_DEFAULT_QUERY_ARGS, "--deduplication.func=chain"],
+      extraArgs: [...CHART_DEFAULT_ARGS.query, "--query.auto-downsampling", "--deduplication.func=chain"],
       ...monitored,
     },
-    queryFrontend: { enabled: true, replicaCount: 2, service: { port: QUERY_FRONTEND_PORT }, cacheConfig: RESULTS_CACHE, ...monitored },
-    storegateway: { enabled: true, replicaCount: 2, ...monitored },
+    queryFrontend: {
+      enabled: true,
+      replicaCount: 2,
+      service: { port: QUERY_FRONTEND_PORT },
+      cacheConfig: RESULTS_CACHE,
+      // A range request with max_source_resolution=auto (what Grafana sends, see thanosDatasource)
+      // that comes back empty or partial is asked again at 5m, then 1h, so history older than the
+      // 5m retention answers too. Thanos v0.42.4 defaults this to true; set so a default change
+      // cannot turn it off silently.
+      extraArgs: ["--query-range.request-downsampled"],
+      ...monitored,
+    },
+    storegateway: {
+      enabled: true,
+      replicaCount: 2,
+      // Query finds the store gateways by DNS SRV on their Service, which the chart makes headless
+      // only in sharded mode (templates/storegateway/service.yaml); a ClusterIP Service answers
+      // with one address, so Query would hold one connection to one of the two replicas. One
+      // shard of two replicas keeps both serving every block and makes the Service headless.
+      sharded: { enabled: true, hashPartitioning: { shards: 1 }, timePartitioning: [] },
+      ...monitored,
+    },
     compactor: {
       enabled: true,
       // Downsampling stays on (the chart passes no --downsampling.disable); the schema makes
@@ -204,7 +301,7 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
       // hold identical samples, so offline one-to-one deduplication (which turns on vertical
       // compaction) stores the data once and keeps the overlaps a receiver restart leaves from
       // halting compaction. The Prometheus replicas' blocks differ and stay deduplicated at query time.
-      extraArgs: [`--deduplication.replica-label=${REPLICA_LABELS.receive}`],
+      extraArgs: [...CHART_DEFAULT_ARGS.compactor, `--deduplication.replica-label=${REPLICA_LABELS.receive}`],
       vpa: { enabled: false },
       ...monitored,
     },
@@ -224,13 +321,13 @@ export function thanosValues({ release, settings, rulerRules }: ThanosValuesOpti
   };
 }
 
-function receiveIngress(ingress: CentralSettings["receive"]["ingress"]): ReceiveIngress {
+function receiveIngress(ingress: CentralSettings["receive"]["ingress"], mutualTls: boolean): ReceiveIngress {
   if (!ingress.enabled) return { enabled: false };
   const host = ingress.host!;
   return {
     enabled: true,
     className: ingress.className ?? "",
-    annotations: ingress.annotations,
+    annotations: mutualTls ? { ...SSL_PASSTHROUGH_ANNOTATION, ...ingress.annotations } : ingress.annotations,
     hosts: [{ host, paths: [{ path: "/", pathType: "Prefix" }] }],
     tls: ingress.tlsSecretName ? [{ secretName: ingress.tlsSecretName, hosts: [host] }] : [],
   };

@@ -1,14 +1,18 @@
 /** The command line of `npm run verify`, parsed into options (pure). */
 import { parseArgs } from "util";
 import { parseDuration } from "../../components/duration";
+import { EXPIRY_WARNING_DAYS } from "../../components/receive-identity";
 import { CheckSettings, DEFAULT_CHECK_SETTINGS } from "./checks";
 import { DEFAULT_TIMEOUT_MS } from "./run";
 
 export const USAGE = `Usage: npm run verify -- (--outputs FILE | --stack NAME)... [options]
 
 Checks the live platform through the Thanos Query HTTP API: every tenant in the stack
-outputs has fresh samples, each cluster's remote-write failure ratio is low, and the
-Thanos receive, store gateway and compactor targets are up.
+outputs has fresh samples, each cluster's remote-write failure ratio is low, each cluster's
+data older than the raw retention answers a plain range query (downsampled), the
+Thanos receive, store gateway and compactor targets are up, no tenant's writes were
+refused by its limits (413, 429), and no receiver or tenant certificate expires within
+${EXPIRY_WARNING_DAYS} days (a warning; an expired one fails).
 
 Sources (repeatable; exactly one must be the central stack's, edge stacks add tenants):
   --outputs FILE          outputs written by: pulumi stack output --json > FILE

@@ -8,15 +8,35 @@
  * - every edge agent scrapes its own /metrics, so `prometheus_remote_storage_*` reach
  *   central with the cluster's label;
  * - the central Prometheus (external label `cluster` = the central cluster) scrapes the
- *   Thanos components under jobs matching THANOS_COMPONENTS' regexes.
+ *   Thanos components under jobs matching THANOS_COMPONENTS' regexes;
+ * - Thanos Query reads downsampled blocks for a range query that does not name a resolution
+ *   (`--query.auto-downsampling`), so history older than the raw retention answers.
  */
+import { parseDuration } from "../../components/duration";
 import { REMOTE_WRITE_METRICS } from "../../components/remote-write";
 import { Expectations } from "./expectations";
+import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
 
 /** One element of an instant vector. */
 export interface Sample {
   labels: Record<string, string>;
   value: number;
+}
+
+/** One series of a range matrix: its `[unix seconds, value]` points. */
+export interface Series {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+/** A range query (`/api/v1/query_range`); times in unix seconds. */
+export interface RangeQuery {
+  query: string;
+  start: number;
+  end: number;
+  stepSeconds: number;
+  /** Thanos' `max_source_resolution`; absent, as most clients send it. */
+  maxSourceResolution?: string;
 }
 
 export interface ThanosComponent {
@@ -71,6 +91,36 @@ export interface Queries {
   sentRate: string;
   /** `up` of each Thanos component's targets in the central cluster. */
   components: Record<string, string>;
+  /** Writes the receivers refused per tenant and limit (413, 429). */
+  limited: string;
+}
+
+/**
+ * The history check reads one day that ends `retention.raw` ago, where raw blocks are (about
+ * to be) deleted and only the compactor's 5m and 1h blocks remain. At 1h steps Thanos' auto
+ * downsampling allows a resolution of step/5 = 12m, so 5m blocks qualify.
+ */
+export const HISTORY_WINDOW_SECONDS = 86_400;
+export const HISTORY_STEP_SECONDS = 3600;
+/** What the second history query asks for explicitly: any downsampled block qualifies. */
+export const ANY_RESOLUTION = "1h";
+
+export interface HistoryQueries {
+  /** As Grafana or any PromQL client sends it: no `max_source_resolution`. */
+  plain: RangeQuery;
+  /** The same with `max_source_resolution=1h`: answers whenever downsampled data exists. */
+  anyResolution: RangeQuery;
+}
+
+export function historyQueries(expectations: Pick<Expectations, "tenantLabel" | "rawRetention">, nowSeconds: number): HistoryQueries {
+  const label = expectations.tenantLabel;
+  if (!LABEL_NAME.test(label)) throw new Error(`tenantLabel ${JSON.stringify(label)} is not a Prometheus label name`);
+  const rawMs = parseDuration(expectations.rawRetention);
+  if (rawMs === undefined) throw new Error(`retention.raw ${JSON.stringify(expectations.rawRetention)} is not a duration`);
+  // Aligned to the step, so repeated runs ask the Query Frontend's cache the same question.
+  const end = Math.floor((nowSeconds - rawMs / 1000) / HISTORY_STEP_SECONDS) * HISTORY_STEP_SECONDS;
+  const plain: RangeQuery = { query: `count by (cluster) (up{${label}!=""})`, start: end - HISTORY_WINDOW_SECONDS, end, stepSeconds: HISTORY_STEP_SECONDS };
+  return { plain, anyResolution: { ...plain, maxSourceResolution: ANY_RESOLUTION } };
 }
 
 export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "centralCluster">, settings: CheckSettings): Queries {
@@ -94,27 +144,46 @@ export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "c
     failedRate: `${rate(m.failed)}\nor\n${rate(m.legacyFailed)}`,
     sentRate: `${rate(m.sent)}\nor\n(${rate(m.legacyFailed)} + ${rate(m.legacySucceeded)})`,
     components,
+    limited: limitsQuery(expectations.centralCluster, settings),
   };
 }
 
-/** The answers to `Queries`, each an instant vector. */
+/** The answers to `Queries` (instant vectors) and to `HistoryQueries` (range matrices). */
 export interface QueryResults {
   sampleAge: Sample[];
   failedRate: Sample[];
   sentRate: Sample[];
   components: Record<string, Sample[]>;
+  history: { window: { start: number; end: number }; plain: Series[]; anyResolution: Series[] };
+  limited: Sample[];
 }
 
-export type RowStatus = "ok" | "stale" | "missing" | "failing" | "no-data" | "down" | "no-targets" | "unexpected";
+export type RowStatus =
+  | "ok"
+  | "stale"
+  | "missing"
+  | "failing"
+  | "no-data"
+  | "no-history"
+  | "down"
+  | "no-targets"
+  | "unexpected"
+  | "limited"
+  | "expiring"
+  | "expired"
+  | "invalid"
+  | "plain-http";
 
 export interface Row {
-  /** `samples` (per tenant), `remote-write` (per cluster) or a Thanos component's name. */
+  /** `samples` (per tenant), `remote-write` and `history` (per cluster) or a Thanos component's name. */
   check: string;
   cluster: string;
   tenant?: string;
   status: RowStatus;
   /** False when this row makes verify fail. */
   ok: boolean;
+  /** True for a passing row that still needs attention (a certificate about to expire, plain-http lab mode). */
+  warning?: boolean;
   /** Age of the newest `up` sample, seconds; absent when none was found. */
   newestSampleAgeSeconds?: number;
   detail: string;
@@ -250,11 +319,59 @@ function componentRows(expectations: Expectations, results: QueryResults): Row[]
   });
 }
 
-/** Turns the query answers into one row per tenant, cluster and Thanos component. */
-export function evaluate(expectations: Expectations, settings: CheckSettings, results: QueryResults, queryUrl: string, warnings: string[] = []): Report {
+function historyRows(expectations: Expectations, results: QueryResults): Row[] {
+  const pointsByCluster = (series: Series[]) => {
+    const points = new Map<string, number>();
+    for (const x of series) {
+      const cluster = x.labels.cluster ?? "";
+      points.set(cluster, (points.get(cluster) ?? 0) + x.points.filter(([, v]) => Number.isFinite(v)).length);
+    }
+    return points;
+  };
+  const plain = pointsByCluster(results.history.plain);
+  const anyResolution = pointsByCluster(results.history.anyResolution);
+  const { start, end } = results.history.window;
+  const window = `${new Date(start * 1000).toISOString().slice(0, 16)}Z..${new Date(end * 1000).toISOString().slice(0, 16)}Z`;
+  const steps = Math.round((end - start) / HISTORY_STEP_SECONDS) + 1;
+  const raw = expectations.rawRetention;
+
+  return expectations.clusters.map((cluster) => {
+    const row = (status: RowStatus, ok: boolean, detail: string): Row => ({ check: "history", cluster, status, ok, detail });
+    const answered = plain.get(cluster) ?? 0;
+    if (answered > 0) {
+      return row("ok", true, `${answered}/${steps} hourly points of ${window} (older than retention.raw ${raw}) answer a range query without max_source_resolution`);
+    }
+    if ((anyResolution.get(cluster) ?? 0) > 0) {
+      return row(
+        "failing",
+        false,
+        `${window} answers only with max_source_resolution=${ANY_RESOLUTION}: downsampled data exists but Query does not read it by default (run it with --query.auto-downsampling)`,
+      );
+    }
+    // A platform younger than the raw retention has nothing this old yet: not a failure.
+    return row("no-history", true, `nothing from ${window} (older than retention.raw ${raw}) at any resolution: the cluster has written for less than ${raw}, or the compactor has not downsampled it yet`);
+  });
+}
+
+/** Turns the query answers into one row per tenant, cluster, Thanos component and certificate; certificates are judged at `nowSeconds`. */
+export function evaluate(
+  expectations: Expectations,
+  settings: CheckSettings,
+  results: QueryResults,
+  queryUrl: string,
+  warnings: string[] = [],
+  nowSeconds = Date.now() / 1000,
+): Report {
   const samples = sampleRows(expectations, settings, results.sampleAge);
   const byCluster = new Map<string, Row[]>();
   for (const r of samples.filter((r) => r.status !== "unexpected")) byCluster.set(r.cluster, [...(byCluster.get(r.cluster) ?? []), r]);
-  const rows = [...samples, ...remoteWriteRows(expectations, settings, results, byCluster), ...componentRows(expectations, results)];
+  const rows = [
+    ...samples,
+    ...remoteWriteRows(expectations, settings, results, byCluster),
+    ...historyRows(expectations, results),
+    ...componentRows(expectations, results),
+    ...limitRows(expectations, settings, results.limited),
+    ...certificateRows(expectations, nowSeconds),
+  ];
   return { healthy: rows.every((r) => r.ok), queryUrl, settings, rows, warnings };
 }

@@ -4,7 +4,7 @@
  * labels, and every tenant of every stack, each `{id, cluster}`.
  */
 import { z } from "zod";
-import { centralOutputsSchema, edgeOutputsSchema, SECRET_OUTPUTS, TenantRef } from "../../components/outputs";
+import { centralOutputsSchema, edgeOutputsSchema, ReceiveTlsOutput, SECRET_OUTPUTS, TenantRef } from "../../components/outputs";
 
 /** A stack's outputs could not be used; the message names the source and the keys. */
 export class OutputsError extends Error {
@@ -35,6 +35,12 @@ export interface Expectations {
   tenants: TenantRef[];
   /** The clusters of those tenants, sorted. */
   clusters: string[];
+  /** How long the compactor keeps raw blocks (`central.retention.raw`); older data is downsampled only. */
+  rawRetention: string;
+  /** The receivers' mutual TLS as central exports it: whether it is on, and the certificates whose expiry verify checks. */
+  receiveTls: ReceiveTlsOutput;
+  /** The header that names the tenant in plain-http lab mode. */
+  tenantHeader: string;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -91,7 +97,7 @@ export function expectationsFrom(outputs: { source: string; outputs: OutputsForV
   }
   const tenants = [...byKey.values()].sort((a, b) => a.cluster.localeCompare(b.cluster) || a.id.localeCompare(b.id));
   if (tenants.length === 0) {
-    throw new OutputsError(`${centrals[0].source}: tenants is empty and no edge stack outputs name any: set central.tenants in the central stack file, or pass the edge stacks' outputs`);
+    throw new OutputsError(`${centrals[0].source}: tenants is empty and no edge stack outputs name any: no edge stack file names this central stack in edge.centralStack (central expects their tenants), or pass the edge stacks' outputs`);
   }
   return {
     centralCluster: central.cluster,
@@ -99,5 +105,8 @@ export function expectationsFrom(outputs: { source: string; outputs: OutputsForV
     tenantLabel: central.tenantLabel,
     tenants,
     clusters: [...new Set(tenants.map((t) => t.cluster))].sort(),
+    rawRetention: central.retention.raw,
+    receiveTls: central.receiveTls,
+    tenantHeader: central.tenantHeader,
   };
 }

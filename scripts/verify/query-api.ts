@@ -1,8 +1,9 @@
 /**
- * A minimal client of the Prometheus HTTP query API (`/api/v1/query`), which Thanos Query
- * and Query Frontend serve too. Every failure becomes a `QueryApiError` that says what to do.
+ * A minimal client of the Prometheus HTTP query API (`/api/v1/query`, `/api/v1/query_range`),
+ * which Thanos Query and Query Frontend serve too. Every failure becomes a `QueryApiError`
+ * that says what to do.
  */
-import { Sample } from "./checks";
+import { RangeQuery, Sample, Series } from "./checks";
 
 export class QueryApiError extends Error {
   constructor(message: string) {
@@ -16,9 +17,15 @@ export interface InstantResult {
   warnings: string[];
 }
 
+export interface RangeResult {
+  series: Series[];
+  warnings: string[];
+}
+
 export interface QueryClient {
   readonly baseUrl: string;
   instant(promql: string): Promise<InstantResult>;
+  range(query: RangeQuery): Promise<RangeResult>;
 }
 
 export interface QueryClientOptions {
@@ -34,7 +41,7 @@ export function parseSampleValue(text: string): number {
   return Number(text);
 }
 
-function queryEndpoint(baseUrl: string): URL {
+function apiEndpoint(baseUrl: string, api: "query" | "query_range"): URL {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -42,7 +49,7 @@ function queryEndpoint(baseUrl: string): URL {
     throw new QueryApiError(`query URL ${JSON.stringify(baseUrl)} is not a URL; expected e.g. http://127.0.0.1:9090`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new QueryApiError(`query URL ${baseUrl} is not http(s)`);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/api/v1/query`;
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/api/v1/${api}`;
   return url;
 }
 
@@ -62,13 +69,17 @@ function describeFetchFailure(err: unknown, endpoint: URL, timeoutMs: number): s
   return `request to ${where} failed: ${e.cause?.message ?? e.message ?? String(err)}${code ? ` (${code})` : ""}`;
 }
 
+type ApiDocument = { status?: string; errorType?: string; error?: string; warnings?: string[]; data?: { resultType?: string; result?: unknown } };
+
 export function httpQueryClient(baseUrl: string, opts: QueryClientOptions): QueryClient {
-  const endpoint = queryEndpoint(baseUrl);
+  const endpoints = { query: apiEndpoint(baseUrl, "query"), query_range: apiEndpoint(baseUrl, "query_range") };
   const doFetch = opts.fetch ?? fetch;
 
-  async function instant(promql: string): Promise<InstantResult> {
+  /** GETs one API call and returns its `data` of the expected result type. */
+  async function call(api: keyof typeof endpoints, params: Record<string, string>, resultType: "vector" | "matrix"): Promise<{ result: unknown[]; warnings: string[] }> {
+    const endpoint = endpoints[api];
     const url = new URL(endpoint);
-    url.searchParams.set("query", promql);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     let status: number;
     let contentType: string;
     let body: string;
@@ -82,7 +93,7 @@ export function httpQueryClient(baseUrl: string, opts: QueryClientOptions): Quer
       throw new QueryApiError(describeFetchFailure(err, endpoint, opts.timeoutMs));
     }
 
-    let doc: { status?: string; errorType?: string; error?: string; warnings?: string[]; data?: { resultType?: string; result?: unknown } };
+    let doc: ApiDocument;
     try {
       doc = JSON.parse(body);
     } catch {
@@ -93,17 +104,34 @@ export function httpQueryClient(baseUrl: string, opts: QueryClientOptions): Quer
     }
     if (doc.status !== "success") {
       const reason = doc.error ? `${doc.errorType ?? "error"}: ${doc.error}` : `HTTP ${status} without an error message`;
-      throw new QueryApiError(`query failed at ${endpoint.origin} (${reason}); query: ${promql}`);
+      throw new QueryApiError(`query failed at ${endpoint.origin} (${reason}); query: ${params.query}`);
     }
-    if (doc.data?.resultType !== "vector" || !Array.isArray(doc.data.result)) {
-      throw new QueryApiError(`expected an instant vector from ${endpoint.origin}, got ${doc.data?.resultType ?? "no data"}; query: ${promql}`);
+    if (doc.data?.resultType !== resultType || !Array.isArray(doc.data.result)) {
+      const what = resultType === "vector" ? "an instant vector" : "a range matrix";
+      throw new QueryApiError(`expected ${what} from ${endpoint.origin}, got ${doc.data?.resultType ?? "no data"}; query: ${params.query}`);
     }
-    const samples = (doc.data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((r) => ({
+    return { result: doc.data.result, warnings: doc.warnings ?? [] };
+  }
+
+  async function instant(promql: string): Promise<InstantResult> {
+    const { result, warnings } = await call("query", { query: promql }, "vector");
+    const samples = (result as { metric?: Record<string, string>; value?: [number, string] }[]).map((r) => ({
       labels: r.metric ?? {},
       value: parseSampleValue(r.value?.[1] ?? "NaN"),
     }));
-    return { samples, warnings: doc.warnings ?? [] };
+    return { samples, warnings };
   }
 
-  return { baseUrl, instant };
+  async function range(query: RangeQuery): Promise<RangeResult> {
+    const params: Record<string, string> = { query: query.query, start: String(query.start), end: String(query.end), step: String(query.stepSeconds) };
+    if (query.maxSourceResolution) params.max_source_resolution = query.maxSourceResolution;
+    const { result, warnings } = await call("query_range", params, "matrix");
+    const series = (result as { metric?: Record<string, string>; values?: [number, string][] }[]).map((r) => ({
+      labels: r.metric ?? {},
+      points: (r.values ?? []).map(([t, v]) => [t, parseSampleValue(v)] as [number, number]),
+    }));
+    return { series, warnings };
+  }
+
+  return { baseUrl, instant, range };
 }

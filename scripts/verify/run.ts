@@ -1,5 +1,5 @@
 /** Runs every check against one query endpoint and evaluates the answers. */
-import { buildQueries, CheckSettings, DEFAULT_CHECK_SETTINGS, evaluate, Report } from "./checks";
+import { buildQueries, CheckSettings, DEFAULT_CHECK_SETTINGS, evaluate, historyQueries, Report } from "./checks";
 import { Expectations } from "./expectations";
 import { httpQueryClient, QueryClient } from "./query-api";
 
@@ -12,6 +12,8 @@ export interface VerifyOptions {
   timeoutMs?: number;
   /** A ready client (tests); built from the query URL and timeout otherwise. */
   client?: QueryClient;
+  /** Current time in unix seconds (tests); the clock otherwise. */
+  nowSeconds?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -21,14 +23,19 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
   const settings: CheckSettings = { ...DEFAULT_CHECK_SETTINGS, ...opts.settings };
   const client = opts.client ?? httpQueryClient(opts.queryUrl ?? opts.expectations.queryUrl, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   const queries = buildQueries(opts.expectations, settings);
+  const nowSeconds = opts.nowSeconds ?? Date.now() / 1000;
+  const history = historyQueries(opts.expectations, nowSeconds);
   const componentNames = Object.keys(queries.components);
-  const [sampleAge, failedRate, sentRate, ...components] = await Promise.all([
+  const [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components] = await Promise.all([
+    client.range(history.plain),
+    client.range(history.anyResolution),
     client.instant(queries.sampleAge),
     client.instant(queries.failedRate),
     client.instant(queries.sentRate),
+    client.instant(queries.limited),
     ...componentNames.map((name) => client.instant(queries.components[name])),
   ]);
-  const warnings = [...new Set([sampleAge, failedRate, sentRate, ...components].flatMap((r) => r.warnings))];
+  const warnings = [...new Set([plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components].flatMap((r) => r.warnings))];
   return evaluate(
     opts.expectations,
     settings,
@@ -37,8 +44,11 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
       failedRate: failedRate.samples,
       sentRate: sentRate.samples,
       components: Object.fromEntries(componentNames.map((name, i) => [name, components[i].samples])),
+      history: { window: { start: history.plain.start, end: history.plain.end }, plain: plainHistory.series, anyResolution: anyResolutionHistory.series },
+      limited: limited.samples,
     },
     client.baseUrl,
     warnings,
+    nowSeconds,
   );
 }

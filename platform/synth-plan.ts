@@ -8,18 +8,22 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { AgentArgument } from "../components/agent-spec";
+import { certRequestName } from "../components/receive-certificates";
+import { TENANT_CERTIFICATE_FIELD } from "../components/receive-identity";
 import { PolicyDocument } from "../components/bucket-access";
 import { RemoteWriteSpec } from "../components/remote-write";
 import { PrometheusAgentManifest } from "../components/tenant-objects";
 import { CentralPrometheusValues } from "../components/values/central-prometheus";
 import { EdgePrometheusValues } from "../components/values/edge-prometheus";
 import { ThanosValues } from "../components/values/thanos";
+import { CertificatePlan } from "./certificates";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 interface RecordedResource {
   type: string;
   name: string;
+  parent: string | null;
   inputs: Record<string, unknown>;
 }
 
@@ -60,6 +64,15 @@ export interface AgentPlan {
   additionalArgs: AgentArgument[];
 }
 
+/** The receivers' remote-write PKI as the program declares it (ReceiveCertificates). */
+export interface ReceivePkiPlan {
+  ca: CertificatePlan;
+  /** The receivers' certificate, then one client certificate per tenant. */
+  server: CertificatePlan;
+  /** By tenant id (the subject field the receivers read). */
+  clients: Record<string, CertificatePlan>;
+}
+
 export interface CentralPlan {
   stack: string;
   cluster: string;
@@ -68,6 +81,10 @@ export interface CentralPlan {
   thanos: ThanosValues;
   prometheus: CentralPrometheusValues;
   minio: MinioPlan;
+  /** Absent in plain-http lab mode. */
+  receivePki?: ReceivePkiPlan;
+  /** The data of every ConfigMap central declares, by name. */
+  configMaps: Record<string, Record<string, string>>;
 }
 
 export interface FleetPlan {
@@ -83,6 +100,11 @@ const TYPES = {
   user: "minio:index/iamUser:IamUser",
   policy: "minio:index/iamPolicy:IamPolicy",
   attachment: "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+  receiveCertificates: "multicluster:central:ReceiveCertificates",
+  selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  certRequest: "tls:index/certRequest:CertRequest",
+  locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+  configMap: "kubernetes:core/v1:ConfigMap",
 } as const;
 
 function readJson<T>(file: string): T {
@@ -112,6 +134,43 @@ function minioPlan(plan: Plan): MinioPlan {
     policies: ofType(plan, TYPES.policy).map((p) => ({ name: String(p.name), document: JSON.parse(String(p.policy)) as PolicyDocument })),
     attachments: ofType(plan, TYPES.attachment).map((a) => ({ user: String(a.userName), policy: String(a.policyName) })),
   };
+}
+
+/**
+ * The certificates of the ReceiveCertificates component: each CertRequest's subject and names
+ * with the validity and uses of the resource that signs it (named without the `-csr`).
+ */
+function receivePkiPlan(plan: Plan): ReceivePkiPlan | undefined {
+  const component = plan.resources.find((r) => r.type === TYPES.receiveCertificates);
+  if (!component) return undefined;
+  const children = plan.resources.filter((r) => r.parent === component.name);
+  const ofType = (type: string) => children.filter((r) => r.type === type);
+  const [ca] = ofType(TYPES.selfSignedCert);
+  if (!ca) throw new Error(`the synth plan's ${component.name} has no CA`);
+  const caPlan: CertificatePlan = {
+    name: ca.name,
+    subject: ca.inputs.subject as Record<string, string>,
+    dnsNames: [],
+    ipAddresses: [],
+    validityPeriodHours: Number(ca.inputs.validityPeriodHours),
+    allowedUses: ca.inputs.allowedUses as string[],
+  };
+  const leaves = ofType(TYPES.locallySignedCert).map((cert): CertificatePlan => {
+    const csr = children.find((r) => r.type === TYPES.certRequest && r.name === certRequestName(cert.name));
+    if (!csr) throw new Error(`the synth plan has no CertRequest ${certRequestName(cert.name)} for ${cert.name}`);
+    return {
+      name: cert.name,
+      subject: csr.inputs.subject as Record<string, string>,
+      dnsNames: (csr.inputs.dnsNames as string[] | undefined) ?? [],
+      ipAddresses: (csr.inputs.ipAddresses as string[] | undefined) ?? [],
+      validityPeriodHours: Number(cert.inputs.validityPeriodHours),
+      allowedUses: cert.inputs.allowedUses as string[],
+    };
+  });
+  const server = leaves.find((l) => l.allowedUses.includes("server_auth"));
+  if (!server) throw new Error(`the synth plan's ${component.name} has no server certificate`);
+  const clients = leaves.filter((l) => l.allowedUses.includes("client_auth"));
+  return { ca: caPlan, server, clients: Object.fromEntries(clients.map((c) => [c.subject[TENANT_CERTIFICATE_FIELD], c])) };
 }
 
 /** The operator's `prometheus` external label value: `<namespace>/<name>`. */
@@ -167,6 +226,10 @@ export function readSynthOutput(synthDir: string): FleetPlan {
     thanos: thanos.values,
     prometheus: releaseOfChart<CentralPrometheusValues>(dir, plan, "kube-prometheus-stack").values,
     minio: minioPlan(plan),
+    receivePki: receivePkiPlan(plan),
+    configMaps: Object.fromEntries(
+      ofType(plan, TYPES.configMap).map((inputs) => [String((inputs.metadata as { name: string }).name), (inputs.data as Record<string, string> | undefined) ?? {}]),
+    ),
   };
   const agents = plans.filter((p) => p.plan.outputs.role === "edge").flatMap((p) => edgeAgents(p.dir, p.plan));
   return { central, agents };

@@ -1,0 +1,157 @@
+/** `npm run bench` options. */
+
+export interface BenchArgs {
+  help: boolean;
+  /** Load levels, multiples of the seed's 110k active series, ascending. */
+  levels: number[];
+  /** Keep doubling past the last listed level, while levels hold, up to this multiple. */
+  maxLevel: number;
+  /** Measurement window of the first level, minutes. */
+  minutes: number;
+  /** Warm-up before the first level's window, minutes. */
+  warmupMinutes: number;
+  /** Measurement window of every higher level, minutes. */
+  levelMinutes: number;
+  /** Warm-up after every level change, minutes. */
+  settleMinutes: number;
+  queries: boolean;
+  /** Time the dashboard queries at every level, or at the first only. */
+  queryLevels: "all" | "first";
+  /** Fleet sizes (edge stacks) of the synth runs; empty skips them. */
+  synthSizes: number[];
+  /** Constant labels per generated series, besides series_id. */
+  labelCount: number;
+  /** Scrape targets each agent's generator is split into. */
+  targetsPerAgent: number;
+  valueInterval: string;
+  lagLimitSeconds: number;
+  /** Memory left available below which the bench goes no higher. */
+  memoryReserveBytes: number;
+  /** Results directory, relative to the project. */
+  out: string;
+  /** Work directory to keep (default: a temporary one, removed). */
+  dir?: string;
+}
+
+export const BENCH_USAGE = `Usage: npm run bench [-- options]
+  --levels 1,2,4        load levels, multiples of the seed's 110k active series (default 1,2,4)
+  --max-level N         keep doubling past the last level while levels hold, up to N (default 16; 0: only --levels)
+  --minutes N           measurement window of the first level (default 5)
+  --warmup N            warm-up before it (default 2)
+  --level-minutes N     window of every higher level (default 2)
+  --settle N            warm-up after each level change (default 1)
+  --no-queries          skip the dashboard query latency
+  --query-levels L      all | first: the levels whose dashboard queries are timed (default all)
+  --synth-sizes 25,50,100  edge stacks of the synth-at-scale runs (default 25,50,100; "" skips)
+  --label-count N       labels per generated series besides series_id (default 5)
+  --targets-per-agent N  scrape targets each agent's generator is split into (default 10)
+  --lag-limit S         lag p99 (seconds) above which a level does not hold (default 15, one scrape interval)
+  --out DIR             results directory (default bench/results)
+  --dir DIR             keep the platform's data, configs and logs in DIR
+Durations are in minutes (fractions allowed). Writes <out>/<YYYY-MM-DD>.json, .md and .png.`;
+
+export class BenchArgsError extends Error {}
+
+const DEFAULTS: BenchArgs = {
+  help: false,
+  levels: [1, 2, 4],
+  maxLevel: 16,
+  minutes: 5,
+  warmupMinutes: 2,
+  levelMinutes: 2,
+  settleMinutes: 1,
+  queries: true,
+  queryLevels: "all",
+  synthSizes: [25, 50, 100],
+  labelCount: 5,
+  targetsPerAgent: 10,
+  valueInterval: "30s",
+  lagLimitSeconds: 15,
+  memoryReserveBytes: 4 * 2 ** 30,
+  out: "bench/results",
+};
+
+function number(flag: string, text: string | undefined, min: number): number {
+  const n = Number(text);
+  if (text === undefined || text === "" || !Number.isFinite(n) || n < min) throw new BenchArgsError(`${flag}: expected a number of at least ${min}, got ${text ?? "nothing"}`);
+  return n;
+}
+
+function integer(flag: string, text: string | undefined, min: number): number {
+  const n = number(flag, text, min);
+  if (!Number.isInteger(n)) throw new BenchArgsError(`${flag}: expected a whole number, got ${text}`);
+  return n;
+}
+
+function list(flag: string, text: string | undefined, min: number): number[] {
+  if (text === undefined) throw new BenchArgsError(`${flag}: expected a comma-separated list`);
+  if (text.trim() === "") return [];
+  const values = text.split(",").map((x) => number(flag, x.trim(), min));
+  if (values.some((v, i) => i > 0 && v <= values[i - 1])) throw new BenchArgsError(`${flag}: expected ascending values, got ${text}`);
+  return values;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const next = () => argv[++i];
+    switch (flag) {
+      case "--help":
+      case "-h":
+        args.help = true;
+        break;
+      case "--levels":
+        args.levels = list(flag, next(), 0.001);
+        break;
+      case "--max-level":
+        args.maxLevel = number(flag, next(), 0);
+        break;
+      case "--minutes":
+        args.minutes = number(flag, next(), 0.1);
+        break;
+      case "--warmup":
+        args.warmupMinutes = number(flag, next(), 0);
+        break;
+      case "--level-minutes":
+        args.levelMinutes = number(flag, next(), 0.1);
+        break;
+      case "--settle":
+        args.settleMinutes = number(flag, next(), 0);
+        break;
+      case "--no-queries":
+        args.queries = false;
+        break;
+      case "--query-levels": {
+        const value = next();
+        if (value !== "all" && value !== "first") throw new BenchArgsError(`--query-levels: expected all or first, got ${value ?? "nothing"}`);
+        args.queryLevels = value;
+        break;
+      }
+      case "--synth-sizes":
+        args.synthSizes = list(flag, next(), 1);
+        break;
+      case "--label-count":
+        args.labelCount = integer(flag, next(), 0);
+        break;
+      case "--targets-per-agent":
+        args.targetsPerAgent = integer(flag, next(), 1);
+        break;
+      case "--lag-limit":
+        args.lagLimitSeconds = number(flag, next(), 0.1);
+        break;
+      case "--out":
+        args.out = next() ?? "";
+        if (!args.out) throw new BenchArgsError("--out: expected a directory");
+        break;
+      case "--dir":
+        args.dir = next();
+        if (!args.dir) throw new BenchArgsError("--dir: expected a directory");
+        break;
+      default:
+        throw new BenchArgsError(`unknown argument ${flag}`);
+    }
+  }
+  if (args.levels.length === 0 && args.synthSizes.length === 0) throw new BenchArgsError("--levels and --synth-sizes are both empty: nothing to measure");
+  return args;
+}

@@ -1,0 +1,255 @@
+/**
+ * `npm run bench`: the seed's headline figures measured on the loopback platform (see
+ * bench/). Starts the platform with the program's config and a load generator per agent,
+ * measures each load level after a warm-up, times every dashboard query, synthesizes large
+ * fleets, and writes bench/results/<date>.{json,md,png}. Not part of `npm test`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AgentPlan, PROJECT_DIR, readSynthOutput, runSynth } from "../platform/synth-plan";
+import { freePort, sleep } from "../platform/process";
+import { startPlatform, LocalPlatform } from "../platform/platform";
+import { loopback } from "../platform/thanos-process";
+import { findTool, ToolMissingError } from "../platform/tools";
+import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
+import { dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
+import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";
+import { Sampler, summarize } from "../bench/sampler";
+import { measureSynthScale, scalingFactor } from "../bench/synth-scale";
+import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
+
+const log = (line: string) => console.log(`bench: ${line}`);
+
+/** Series per generated metric, as avalanche's default. */
+const SERIES_PER_METRIC = 10;
+
+function memAvailableBytes(): number {
+  const match = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));
+  return match ? Number(match[1]) * 1024 : os.freemem();
+}
+
+/** Resizes every agent's generator to its share of `level` times the seed's series, on top of the agent's baseline. */
+async function sizeGenerators(generators: Map<string, LoadGenerator>, agents: AgentPlan[], baseline: Map<string, number>, level: number): Promise<Record<string, number>> {
+  const shares = seriesShares(agents, level * SEED_ACTIVE_SERIES);
+  const sizes: Record<string, number> = {};
+  for (const agent of agents) {
+    const size = generatorSize(shares.get(agent.name)!, baseline.get(agent.name) ?? 0, SERIES_PER_METRIC);
+    sizes[agent.name] = seriesOf(size);
+    await generators.get(agent.name)!.resize(size.metrics);
+  }
+  return sizes;
+}
+
+function startProgress(sampler: Sampler, state: { level: number; phase: string; phaseEnds: number; began: number }): NodeJS.Timeout {
+  return setInterval(() => {
+    const recent = summarize(sampler.since(Date.now() / 1000 - 30));
+    const elapsed = Math.round((Date.now() - state.began) / 1000);
+    const left = Math.max(0, Math.round((state.phaseEnds - Date.now()) / 1000));
+    log(
+      `[${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, "0")}s] ${state.level ? `level ${state.level}x ` : ""}${state.phase} (${left}s left): ` +
+        `${Math.round(recent.ingestedSamplesPerSecond ?? 0)} samples/s ingested, ${Math.round(recent.activeSeries ?? 0)} active series, ` +
+        `lag p99 ${(recent.lagP99Seconds ?? 0).toFixed(2)}s, failed ${recent.failedSamples}, retried ${recent.retriedSamples}`,
+    );
+  }, 15_000);
+}
+
+async function runLevels(platform: LocalPlatform, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
+  const agents = platform.fleet.agents;
+  const sampler = new Sampler(
+    platform.agents.map((a) => ({ name: a.plan.name, url: a.url })),
+    platform.receivers.map((r) => ({ name: r.pod, url: `http://${loopback(r.ports.http)}` })),
+  );
+  sampler.start();
+  const state = { level: 0, phase: "baseline", phaseEnds: Date.now() + 40_000, began };
+  const progress = startProgress(sampler, state);
+  const levels: LevelResult[] = [];
+  let stoppedBecause = "";
+  try {
+    // What every agent carries before any generator: its own metrics, node-exporter's, the scrape's own series.
+    log("baseline: every agent's own series, before the load generators start");
+    await sleep(2 * SEED_SCRAPE_INTERVAL_SECONDS * 1000 + 10_000);
+    const first = (await sampler.read()) ?? sampler.readings[sampler.readings.length - 1];
+    const baseline = new Map(first.agents.map((a) => [a.agent, a.activeSeries]));
+    log(`baseline series per agent: ${[...baseline].map(([a, n]) => `${a} ${n}`).join(", ")}`);
+
+    const queries = dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack);
+    const planned = [...args.levels];
+    for (let i = 0; i < planned.length; i++) {
+      const level = planned[i];
+      const previous = levels[levels.length - 1];
+      if (previous) {
+        const last = previous.window;
+        const grow = level / previous.level - 1;
+        const needed = grow * ((last.receiverRssBytes ?? 0) * platform.receivers.length + (last.agentRssMeanBytes ?? 0) * agents.length);
+        if (memAvailableBytes() - needed < args.memoryReserveBytes) {
+          stoppedBecause = `memory guard: ${level}x would need about ${(needed / 2 ** 30).toFixed(1)} GiB more, leaving under ${(args.memoryReserveBytes / 2 ** 30).toFixed(0)} GiB available`;
+          notes.push(`Stopped before ${level}x: ${stoppedBecause}.`);
+          break;
+        }
+      }
+      const generatorSeries = await sizeGenerators(generators, agents, baseline, level);
+      const offeredSeries = level * SEED_ACTIVE_SERIES;
+      const warmupMs = (level === args.levels[0] ? args.warmupMinutes : args.settleMinutes) * 60_000;
+      const windowMs = (level === args.levels[0] ? args.minutes : args.levelMinutes) * 60_000;
+      Object.assign(state, { level, phase: "warm-up", phaseEnds: Date.now() + warmupMs });
+      log(`level ${level}x: ${offeredSeries} active series (${Math.round(offeredSeries / SEED_SCRAPE_INTERVAL_SECONDS)} samples/s offered); warm-up ${warmupMs / 60_000} min`);
+      await sleep(warmupMs);
+      const windowStart = Date.now() / 1000;
+      Object.assign(state, { phase: "measuring", phaseEnds: Date.now() + windowMs });
+      await sleep(windowMs);
+      const window = summarize(sampler.since(windowStart));
+      const offeredSamplesPerSecond = (window.activeSeries ?? offeredSeries) / SEED_SCRAPE_INTERVAL_SECONDS;
+      const result: LevelResult = {
+        level,
+        offeredSeries,
+        offeredSamplesPerSecond,
+        generatorSeries,
+        window,
+        verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }),
+      };
+      log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, lag p50 ${window.lagP50Seconds?.toFixed(2)}s p99 ${window.lagP99Seconds?.toFixed(2)}s, ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
+      if (args.queries && (args.queryLevels === "all" || level === args.levels[0])) {
+        Object.assign(state, { phase: "queries", phaseEnds: Date.now() });
+        const timings = await measureQueries({
+          queryFrontendUrl: platform.urls.queryFrontend,
+          queryFrontend: platform.processes.queryFrontend,
+          queries: [...queries, LOAD_QUERY],
+          progress: (done, total) => done % 20 === 0 && log(`level ${level}x queries: ${done}/${total}`),
+        });
+        result.queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings };
+        for (const s of result.queries.summary) log(`level ${level}x dashboard queries ${s.range} ${s.cache}: p50 ${s.p50Ms?.toFixed(0)} ms, p99 ${s.p99Ms?.toFixed(0)} ms, ${s.errors} errors`);
+        for (const s of result.queries.loadQuery) log(`level ${level}x query over every load series ${s.range} ${s.cache}: ${s.p50Ms?.toFixed(0)} ms${s.errors ? " (failed)" : ""}`);
+      }
+      levels.push(result);
+      if (!result.verdict.holds) {
+        stoppedBecause = `${level}x did not hold: ${result.verdict.reasons.join("; ")}`;
+        break;
+      }
+      // Upward past the listed levels, doubling, until a level does not hold.
+      if (i === planned.length - 1 && level * 2 <= args.maxLevel) planned.push(level * 2);
+    }
+  } finally {
+    clearInterval(progress);
+    sampler.stop();
+  }
+  return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held` };
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof BenchArgsError)) throw err;
+    console.error(`bench: ${err.message}\n${BENCH_USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(BENCH_USAGE);
+    return;
+  }
+  const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter", "loadgen"] as const).find((bin) => !findTool(bin));
+  if (missing) throw new ToolMissingError(missing);
+  if (!(process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(path.join(d, "gnuplot")))) {
+    console.error(`bench: ${GNUPLOT_MISSING} (needed for the plot)`);
+    process.exit(2);
+  }
+  const started = new Date();
+  const loadAverageStart = os.loadavg();
+  const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "multicluster-bench-"));
+  const notes: string[] = [];
+  log(`work dir ${dir}; load average ${loadAverageStart.map((x) => x.toFixed(2)).join(" ")}`);
+
+  let levels: LevelResult[] = [];
+  let stoppedBecause = "no level ran";
+  if (args.levels.length > 0) {
+    const synthDir = path.join(dir, "synth");
+    log("synth: the program's output for every stack file");
+    await runSynth(synthDir);
+    const fleet = readSynthOutput(synthDir);
+    // Generators first, serving nothing until the first level: their ports are taken before the platform picks its own.
+    const generators = new Map<string, LoadGenerator>();
+    const stopGenerators = () => Promise.all([...generators.values()].map((g) => g.process.stop()));
+    try {
+      for (const agent of fleet.agents) {
+        const size = { metrics: 0, seriesPerMetric: SERIES_PER_METRIC };
+        generators.set(agent.name, await startLoadGenerator({ dir, name: agent.name, port: await freePort(), size, labelCount: args.labelCount, valueInterval: args.valueInterval }));
+      }
+    } catch (err) {
+      await stopGenerators();
+      throw err;
+    }
+    let platform: LocalPlatform;
+    try {
+      platform = await startPlatform({
+        dir,
+        synthDir,
+        scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s`,
+        extraScrapeJobs: (agent) => [{ job: "loadgen", targets: shardTargets(new URL(generators.get(agent.name)!.url).host, args.targetsPerAgent) }],
+        log,
+      });
+    } catch (err) {
+      await stopGenerators();
+      throw err;
+    }
+    const stop = async () => {
+      await stopGenerators();
+      await platform.stop();
+    };
+    process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+    try {
+      ({ levels, stoppedBecause } = await runLevels(platform, args, generators, started.getTime(), notes));
+    } finally {
+      log("stopping the platform");
+      await stop();
+    }
+  }
+
+  const synthRuns = args.synthSizes.length ? await measureSynthScale(args.synthSizes, log) : [];
+  const ceiling = ceilingOf(levels);
+  notes.push(
+    "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
+    `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
+    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent. Prometheus sets both gauges in whole seconds, so lag readings are whole seconds.",
+    "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
+    "The dashboards read the platform's own metrics (a few thousand series), not the generated load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
+  );
+  const results: BenchResults = {
+    date: started.toISOString().slice(0, 10),
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      memoryBytes: os.totalmem(),
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+      note: "Shared with other engineers' loopback platforms while it ran: the load averages show how much.",
+    },
+    settings: { ...args, dir: undefined, scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s` },
+    seed: SEED,
+    levels,
+    ceiling: ceiling && {
+      level: ceiling.level,
+      activeSeries: ceiling.window.activeSeries,
+      ingestedSamplesPerSecond: ceiling.window.ingestedSamplesPerSecond,
+      appendedSamplesPerSecond: ceiling.window.appendedSamplesPerSecond,
+      stoppedBecause,
+    },
+    synth: { runs: synthRuns, scalingFactor: scalingFactor(synthRuns) },
+    notes,
+  };
+  const outDir = path.resolve(PROJECT_DIR, args.out);
+  const files = writeResults(outDir, results);
+  if (levels.length) await renderPlot(levels, files.png, `Loopback platform, ${results.date}: throughput and remote-write lag against load`);
+  if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
+  console.log("\n" + markdownTable(seedTable(results)));
+  log(`results: ${files.json}`);
+  log(`table:   ${files.markdown}`);
+  if (levels.length) log(`plot:    ${files.png}`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+});
