@@ -9,17 +9,49 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
-/** A loopback port nothing listens on: bind port 0, read what the kernel chose, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process has handed out: a port chosen but not yet bound is not handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * Listening ports come from below the kernel's ephemeral range (ip_local_port_range), where
+ * the source ports of outgoing connections come from: a port chosen there could be taken by
+ * one of the platform's own connections before the process meant to listen on it starts.
+ */
+function listenPortRange(): [number, number] {
+  try {
+    const [low] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low > 11_000) return [10_000, low - 1];
+  } catch {
+    // Not Linux: any port the kernel offers.
+  }
+  return [0, 0];
+}
+
+function canListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.on("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
+      const { port: bound } = server.address() as net.AddressInfo;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A loopback port nothing listens on and this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  const [low, high] = listenPortRange();
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const candidate = low === 0 ? 0 : low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(candidate)) continue;
+    const port = await canListen(candidate);
+    if (port !== undefined && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free loopback port found in ${low}-${high}`);
 }
 
 export async function freePorts(n: number): Promise<number[]> {

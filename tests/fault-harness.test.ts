@@ -1,11 +1,13 @@
 /**
  * The fault tests' own instruments, without the Go tools: the counter probe, the counting of
- * served against returned values, the fault table, and the load balancer's partition.
+ * served against returned values, the fault table, the load balancer's partition and free ports.
  */
+import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../platform/counter-probe";
 import { LoadBalancer } from "../platform/load-balancer";
-import { freePort } from "../platform/process";
+import { freePort, freePorts } from "../platform/process";
 import { countValues, FaultRow, formatSeconds, PROBE_AGENT_LABEL, probeScrapeJob, renderFaultTable, runs } from "./probe-count";
 
 describe("the counter probe", () => {
@@ -90,5 +92,18 @@ describe("the load balancer's network partition", () => {
     await expect(get()).rejects.toThrow();
     lb.heal();
     expect(await get()).toBe("ok");
+  });
+});
+
+describe("free ports", () => {
+  test("never the same twice, and below the ephemeral range the platform's own connections take source ports from", async () => {
+    const ports = await freePorts(200);
+    expect(new Set(ports).size).toBe(200);
+    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    for (const port of ports) expect(port).toBeLessThan(low);
+    // Each is really free: a server can listen on it.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(ports[0], "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
