@@ -17,7 +17,7 @@
  * scaled 1:120), the Store Gateway's 10s sync and the compactor's 30s wait between runs.
  * The outages are CI-sized: 3m for the 15m central outage and the 10m MinIO outage. The
  * table (fault, duration, samples expected, received, lost, duplicates, recovery time) is
- * printed at the end and written beside the platform's work directory.
+ * printed at the end (and, with KEEP_E2E_DIR=1, written into the kept work directory).
  *
  * Runs alone with `npx jest faults.e2e` (16 to 20 minutes); needs `npm run tools` and
  * util-linux's `prlimit`.
@@ -151,14 +151,15 @@ describeWithPlatformTools("faults on the platform on loopback: what is survived,
 
   afterAll(async () => {
     const table = renderFaultTable(rows);
-    if (tmp) {
-      const file = path.join(tmp, "fault-table.txt");
-      fs.writeFileSync(file, table);
-      console.log(`${table}\n(written to ${file})`);
-    }
+    console.log(table);
     await platform?.stop();
     await probe?.stop();
-    if (tmp) fs.rmSync(path.join(tmp, "platform"), { recursive: true, force: true });
+    if (tmp && process.env.KEEP_E2E_DIR) {
+      fs.writeFileSync(path.join(tmp, "fault-table.txt"), table);
+      console.log(`kept ${tmp}: every process's log under platform/, the table in fault-table.txt`);
+    } else if (tmp) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }, 180_000);
 
   test("1. one receiver of three SIGKILLed under load and restarted a minute later: writes keep the 2/3 quorum, queries stay complete", async () => {
