@@ -23,7 +23,7 @@ import { startNodeExporter } from "./node-exporter";
 import { freePort, freePorts, ManagedProcess, stopAll } from "./process";
 import { startQuery } from "./query";
 import { startQueryFrontend } from "./query-frontend";
-import { atLoopback, awaitSafeStart, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes } from "./receive";
+import { atLoopback, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes } from "./receive";
 import { startRuler } from "./ruler";
 import { startSidecar } from "./sidecar";
 import { startStoreGateway } from "./store-gateway";
@@ -192,16 +192,8 @@ async function startWritePath({ dir, opts, central, resolve, started, log }: Sta
   const pki = central.receivePki ? await issueReceivePki(path.join(dir, "pki"), central.receivePki) : undefined;
   if (pki) log(`pki: the program's CA, the receivers' certificate and client certificates of ${Object.keys(pki.clients).join(", ")}`);
   log(`receive: ${thanos.receive.replicaCount} receivers`);
-  // Before choosing their ports: a port left free for the wait could be taken meanwhile.
-  await awaitSafeStart(opts.receiveBlockDuration);
-  const receiverPorts = await Promise.all(
-    Array.from({ length: thanos.receive.replicaCount }, async () => {
-      const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
-      return { http, grpc, remoteWrite, capnproto };
-    }),
-  );
   const volumes = writeReceiveVolumes(path.join(dir, "receive-volumes"), thanos.receive, { configMaps: central.configMaps, pki, resolve });
-  const receivers = await startReceivers(dir, thanos, receiverPorts, objstoreFile, volumes, { blockDuration: opts.receiveBlockDuration });
+  const receivers = await startReceivers(dir, thanos, objstoreFile, volumes, { blockDuration: opts.receiveBlockDuration });
   const loadBalancer = await LoadBalancer.start(
     await freePort(),
     receivers.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` })),

@@ -15,7 +15,7 @@ import { RECEIVE_TLS_SECRET } from "../components/receive-identity";
 import { RECEIVE_LIMITS_CONFIGMAP, ThanosLimitsConfig } from "../components/values/receive-limits";
 import { Hashring, ThanosValues } from "../components/values/thanos";
 import { ReceivePki } from "./certificates";
-import { ManagedProcess, sleep } from "./process";
+import { freePorts, ManagedProcess, sleep } from "./process";
 import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./thanos-process";
 
 export interface ReceiverPorts extends ThanosPorts {
@@ -209,21 +209,28 @@ export function receiveArgs(
   ];
 }
 
-/** Starts `replicaCount` receivers sharing one hashring file and the directories of their extra volumes (by volume name). */
+/**
+ * Starts `replicaCount` receivers sharing one hashring file and the directories of their extra
+ * volumes (by volume name). Their ports are chosen after the safe-start wait, so none is left
+ * free for the wait's length.
+ */
 export async function startReceivers(
   dir: string,
   values: ThanosValues,
-  ports: ReceiverPorts[],
   objstoreFile: string,
   volumeDirs: Record<string, string>,
   loopbackOptions: ReceiveLoopbackOptions = {},
 ): Promise<Receiver[]> {
   const { receive } = values;
-  if (ports.length !== receive.replicaCount) throw new Error(`receive.replicaCount is ${receive.replicaCount}, got ${ports.length} port sets`);
-  const hashringFile = path.join(dir, "hashrings.json");
-  fs.writeFileSync(hashringFile, JSON.stringify(loopbackHashring(receive.hashrings.static, ports.map((p) => p.grpc)), null, 2));
   const mounts = localMounts(receive, volumeDirs);
   await awaitSafeStart(loopbackOptions.blockDuration);
+  const ports: ReceiverPorts[] = [];
+  for (let i = 0; i < receive.replicaCount; i++) {
+    const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
+    ports.push({ http, grpc, remoteWrite, capnproto });
+  }
+  const hashringFile = path.join(dir, "hashrings.json");
+  fs.writeFileSync(hashringFile, JSON.stringify(loopbackHashring(receive.hashrings.static, ports.map((p) => p.grpc)), null, 2));
   return Promise.all(
     ports.map(async (p, i) => {
       const pod = `${values.fullnameOverride}-receive-${i}`;
