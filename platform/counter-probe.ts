@@ -7,6 +7,7 @@
  * with it (`PlatformOptions.extraScrapeJobs`).
  */
 import * as http from "http";
+import { closeServer, listenOnLoopback } from "./process";
 
 export const PROBE_METRIC = "fault_probe_total";
 export const PROBE_JOB = "fault-probe";
@@ -39,10 +40,7 @@ export class CounterProbe {
       res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(`# TYPE ${PROBE_METRIC} counter\n${PROBE_METRIC} ${value}\n`);
     });
     probe = new CounterProbe(server, port);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
+    await listenOnLoopback(server, port);
     return probe;
   }
 
@@ -72,7 +70,6 @@ export class CounterProbe {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

@@ -6,7 +6,7 @@
  * side closes them, as with kube-proxy.
  */
 import * as net from "net";
-import { answers } from "./process";
+import { answers, closeServer, listenOnLoopback } from "./process";
 
 export interface Backend {
   name: string;
@@ -35,10 +35,7 @@ export class LoadBalancer {
 
   static async start(port: number, backends: Backend[]): Promise<LoadBalancer> {
     const lb = new LoadBalancer(port, backends);
-    await new Promise<void>((resolve, reject) => {
-      lb.server.once("error", reject);
-      lb.server.listen(port, "127.0.0.1", () => resolve());
-    });
+    await listenOnLoopback(lb.server, port);
     lb.probe = setInterval(() => void lb.probeAll(), 1000);
     await lb.probeAll();
     return lb;
@@ -113,6 +110,6 @@ export class LoadBalancer {
   async stop(): Promise<void> {
     if (this.probe) clearInterval(this.probe);
     this.sockets.forEach((s) => s.destroy());
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 
@@ -52,6 +53,20 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error(`no free loopback port found in ${low}-${high}`);
+}
+
+/** Starts `server` (one of the harness's own: a sink, a probe, a proxy) listening on loopback `port`. */
+export function listenOnLoopback(server: net.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+}
+
+/** Closes `server`; an HTTP server's open connections are ended first, or keep-alive clients would hold the close. */
+export function closeServer(server: net.Server): Promise<void> {
+  if (server instanceof http.Server) server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 export async function freePorts(n: number): Promise<number[]> {

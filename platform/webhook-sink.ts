@@ -3,6 +3,7 @@
  * every notification it receives, per path (`/critical`, `/warning`).
  */
 import * as http from "http";
+import { closeServer, listenOnLoopback } from "./process";
 
 /** Alertmanager's webhook payload (the fields the tests read). */
 export interface WebhookNotification {
@@ -36,10 +37,7 @@ export class WebhookSink {
       });
     });
     sink = new WebhookSink(server, port);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
+    await listenOnLoopback(server, port);
     return sink;
   }
 
@@ -48,7 +46,6 @@ export class WebhookSink {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
