@@ -9,7 +9,6 @@
  * window plus the Ruler's 1m evaluation and Alertmanager's 30s group wait, so the file takes
  * about nine minutes; every process is stopped in afterAll, also when a test fails.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,43 +20,17 @@ import { uploadHistoricalBlock } from "../platform/history";
 import { startPlatform, LocalPlatform } from "../platform/platform";
 import { waitFor } from "../platform/process";
 import { Report } from "../scripts/verify/checks";
-import { expectationsFrom, Expectations, parseStackOutputs } from "../scripts/verify/expectations";
-import { renderTable } from "../scripts/verify/report";
-import { verify } from "../scripts/verify/run";
+import { Expectations } from "../scripts/verify/expectations";
 import { centralConfig } from "./alerting-support";
-import { describeWithPlatformTools, PROJECT_DIR } from "./support";
+import { describeWithPlatformTools } from "./support";
+import { runVerifyCli, verifyUntil, writeCentralOutputs } from "./verify-support";
 import { countsFailures, dashboardQueries, k8sOnlyMetrics, metricsOf } from "./dashboard-queries";
 import { instantQuery, metricNames, ownMetric, rangeQuery, ruleGroups } from "./thanos-api";
 
 const SCRAPE_INTERVAL = "2s";
 const MAX_AGE_SECONDS = 15;
+const VERIFY_POLL = { everyMs: 1000, maxAgeSeconds: MAX_AGE_SECONDS };
 const STOPPED_CLUSTER = "cluster-03";
-
-function runVerifyCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  return new Promise((resolve) => {
-    execFile(tsx, ["scripts/verify.ts", ...args], { cwd: PROJECT_DIR, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function verifyUntil(expectations: Expectations, done: (r: Report) => boolean, what: string, withinMs: number): Promise<Report> {
-  let last: Report | undefined;
-  try {
-    return await waitFor(
-      what,
-      async () => {
-        last = await verify({ expectations, settings: { maxAgeSeconds: MAX_AGE_SECONDS }, timeoutMs: 10_000 });
-        return done(last) ? last : undefined;
-      },
-      withinMs,
-      1000,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last report:\n${last ? renderTable(last) : "none"}`);
-  }
-}
 
 describeWithPlatformTools("the platform on loopback, configured by the program", () => {
   let platform: LocalPlatform;
@@ -69,9 +42,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "platform-e2e-"));
     platform = await startPlatform({ dir: tmp, scrapeInterval: SCRAPE_INTERVAL });
-    outputsFile = path.join(tmp, "central-outputs.json");
-    fs.writeFileSync(outputsFile, JSON.stringify(platform.centralOutputs));
-    expectations = expectationsFrom([{ source: outputsFile, outputs: parseStackOutputs(fs.readFileSync(outputsFile, "utf8"), outputsFile) }]);
+    ({ outputsFile, expectations } = writeCentralOutputs(platform, tmp));
   }, 240_000);
 
   afterAll(async () => {
@@ -80,7 +51,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
   }, 120_000);
 
   test("verify reports every cluster and tenant healthy through the real Query Frontend", async () => {
-    const report = await verifyUntil(expectations, (r) => r.healthy, "healthy", 90_000);
+    const report = await verifyUntil(expectations, (r) => r.healthy, "healthy", { withinMs: 90_000, ...VERIFY_POLL });
     const samples = report.rows.filter((r) => r.check === "samples");
     expect(samples.map((r) => `${r.cluster}/${r.tenant}`).sort()).toEqual(platform.fleet.agents.map((a) => `${a.cluster}/${a.tenant}`).sort());
     expect(report.rows.filter((r) => ["receive", "store-gateway", "compactor"].includes(r.check)).map((r) => [r.check, r.status])).toEqual([
@@ -179,7 +150,7 @@ describeWithPlatformTools("the platform on loopback, configured by the program",
     // From the moment the stop begins: the agents scrape nothing after it (shutting down takes a while).
     agentStoppedAt = Date.now();
     await Promise.all(stopped.map((a) => a.process.stop()));
-    await verifyUntil(expectations, (r) => r.rows.some((row) => row.check === "samples" && row.cluster === STOPPED_CLUSTER && row.status === "stale"), "stale", (MAX_AGE_SECONDS + 30) * 1000);
+    await verifyUntil(expectations, (r) => r.rows.some((row) => row.check === "samples" && row.cluster === STOPPED_CLUSTER && row.status === "stale"), "stale", { withinMs: (MAX_AGE_SECONDS + 30) * 1000, ...VERIFY_POLL });
     const { code, stdout } = await runVerifyCli(["--outputs", outputsFile, "--max-age", `${MAX_AGE_SECONDS}s`, "--json"]);
     expect(code).toBe(1);
     const json = JSON.parse(stdout) as Report;

@@ -14,7 +14,6 @@
  * Runs alone with `npx jest tenant-identity`; needs `npm run tools` and openssl. About five
  * minutes; every process is stopped in afterAll, also when a test fails.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
@@ -28,45 +27,18 @@ import { startPlatform, LocalPlatform } from "../platform/platform";
 import { freePort, waitFor } from "../platform/process";
 import { loopbackLimitsConfig } from "../platform/receive";
 import { readSynthOutput, runSynth } from "../platform/synth-plan";
-import { Report } from "../scripts/verify/checks";
-import { expectationsFrom, Expectations, parseStackOutputs } from "../scripts/verify/expectations";
-import { renderTable } from "../scripts/verify/report";
-import { verify } from "../scripts/verify/run";
+import { Expectations } from "../scripts/verify/expectations";
 import { describeWithPlatformTools, PROJECT_DIR } from "./support";
+import { runVerifyCli, verifyUntil, writeCentralOutputs } from "./verify-support";
 import { instantQuery, ownMetric } from "./thanos-api";
 
 const SCRAPE_INTERVAL = "2s";
 const MAX_AGE_SECONDS = 20;
+const VERIFY_POLL = { everyMs: 2000, maxAgeSeconds: MAX_AGE_SECONDS };
 const LIMITED = "tenant-b";
 /** Below the few thousand series an agent on loopback writes (its own metrics and node-exporter's). */
 const HEAD_SERIES_LIMIT = 100;
 const STACKS = ["cluster-01", "cluster-02", "cluster-03", "cluster-04"];
-
-function runVerifyCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  return new Promise((resolve) => {
-    execFile(tsx, ["scripts/verify.ts", ...args], { cwd: PROJECT_DIR, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function verifyUntil(expectations: Expectations, done: (r: Report) => boolean, what: string, withinMs: number): Promise<Report> {
-  let last: Report | undefined;
-  try {
-    return await waitFor(
-      what,
-      async () => {
-        last = await verify({ expectations, settings: { maxAgeSeconds: MAX_AGE_SECONDS }, timeoutMs: 10_000 });
-        return done(last) ? last : undefined;
-      },
-      withinMs,
-      2000,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last report:\n${last ? renderTable(last) : "none"}`);
-  }
-}
 
 /** What a remote-write POST to `url` answers (status and body), or the error that ended it. */
 function post(url: string, tls: https.RequestOptions): Promise<{ status?: number; body?: string; error?: string }> {
@@ -85,16 +57,13 @@ function post(url: string, tls: https.RequestOptions): Promise<{ status?: number
 describeWithPlatformTools("tenant identity and limits on the real receivers", () => {
   let platform: LocalPlatform;
   let tmp: string;
-  let outputsFile: string;
   let expectations: Expectations;
   const extraAgents: Agent[] = [];
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-identity-e2e-"));
     platform = await startPlatform({ dir: tmp, scrapeInterval: SCRAPE_INTERVAL });
-    outputsFile = path.join(tmp, "central-outputs.json");
-    fs.writeFileSync(outputsFile, JSON.stringify(platform.centralOutputs));
-    expectations = expectationsFrom([{ source: outputsFile, outputs: parseStackOutputs(fs.readFileSync(outputsFile, "utf8"), outputsFile) }]);
+    ({ expectations } = writeCentralOutputs(platform, tmp));
   }, 300_000);
 
   afterAll(async () => {
@@ -105,7 +74,7 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
 
   test("every agent writes over mutual TLS with its own tenant's certificate; verify is healthy and checks every certificate", async () => {
     expect(platform.urls.remoteWrite).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/api\/v1\/receive$/);
-    const report = await verifyUntil(expectations, (r) => r.healthy, "healthy", 120_000);
+    const report = await verifyUntil(expectations, (r) => r.healthy, "healthy", { withinMs: 120_000, ...VERIFY_POLL });
     expect(report.rows.filter((r) => r.check === "samples").map((r) => `${r.cluster}/${r.tenant}`).sort()).toEqual(platform.fleet.agents.map((a) => `${a.cluster}/${a.tenant}`).sort());
     const certificates = report.rows.filter((r) => r.check === "certificate");
     expect(certificates.map((r) => [r.tenant ?? "-", r.status])).toEqual([["-", "ok"], ["-", "ok"], ...["cluster-02", "cluster-03", "cluster-04", "tenant-a", "tenant-b"].map((t) => [t, "ok"])]);
@@ -217,7 +186,7 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
       expectations,
       (r) => r.rows.some((row) => row.check === "limits" && row.tenant === LIMITED && row.status === "limited"),
       "verify showing tenant-b limited",
-      120_000,
+      { withinMs: 120_000, ...VERIFY_POLL },
     );
     // tenant-b's samples stop landing (it goes stale), while every other tenant's keep arriving.
     const fresh = await verifyUntil(
@@ -226,7 +195,7 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
         r.rows.some((row) => row.check === "samples" && row.tenant === LIMITED && row.status === "stale") &&
         r.rows.filter((row) => row.check === "samples" && row.tenant !== LIMITED).every((row) => row.ok),
       "tenant-b stale, the other tenants fresh",
-      120_000,
+      { withinMs: 120_000, ...VERIFY_POLL },
     );
     expect(report.rows.find((r) => r.check === "limits" && r.tenant === LIMITED)?.detail).toMatch(/^\d+ writes refused with 429 in the last 5m: active series over the tenant's head series limit/);
     expect(fresh.rows.filter((r) => !r.ok).every((r) => r.tenant === LIMITED)).toBe(true);
