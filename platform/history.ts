@@ -24,6 +24,11 @@ export function ulidAt(ms: number): string {
   return time + random;
 }
 
+/** The time a ULID's first 10 characters encode, in Unix ms (a block's creation time). */
+export function ulidTime(ulid: string): number {
+  return [...ulid.slice(0, 10)].reduce((ms, ch) => ms * 32 + CROCKFORD.indexOf(ch), 0);
+}
+
 export interface HistorySeries {
   labels: Record<string, string>;
   value: number;

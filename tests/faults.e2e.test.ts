@@ -28,6 +28,7 @@ import * as os from "os";
 import * as path from "path";
 import { ALERTS } from "../components/rules";
 import { CounterProbe } from "../platform/counter-probe";
+import { ulidTime } from "../platform/history";
 import { LocalPlatform, startPlatform } from "../platform/platform";
 import { freePort, sleep, waitFor } from "../platform/process";
 import { Receiver, safeStartTime } from "../platform/receive";
@@ -421,13 +422,6 @@ interface LocalBlock {
   createdAt: number;
   minTime: number;
   maxTime: number;
-}
-
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/** The creation time a ULID's first 10 characters encode, in Unix ms. */
-function ulidTime(ulid: string): number {
-  return [...ulid.slice(0, 10)].reduce((ms, ch) => ms * 32 + CROCKFORD.indexOf(ch), 0);
 }
 
 function localBlocks(receivers: Receiver[]): LocalBlock[] {
