@@ -1,25 +1,25 @@
 /**
  * One program, four stacks: the stack file's `multicluster:role` picks the central hub
  * (cluster-01) or an edge cluster (cluster-02..04, and any cluster-05 added later).
- * Every run checks all the stack files beside it as one fleet first (components/fleet.ts).
+ * Every run checks all the stack files beside it as one fleet first (config/fleet.ts).
  *
  * The module exports a function, so Pulumi (and the offline synth) runs it per stack and
  * takes what it returns as the stack outputs.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readCentralStack, withCentralTls } from "./components/central-stack";
-import { CentralThanos } from "./components/central-thanos";
-import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./components/config";
-import { EdgeAgent } from "./components/edge-agent";
-import { expectedTenants, loadFleet } from "./components/fleet";
-import { kubernetesProvider } from "./components/kubernetes-provider";
-import { Logging } from "./components/logging";
-import { MinioBuckets } from "./components/minio-buckets";
-import { CentralOutputs, EdgeOutputs, TenantRef } from "./components/outputs";
-import { TenantAgent } from "./components/tenant-agent";
+import { readCentralStack, withCentralTls } from "./components/edge/central-stack";
+import { CentralThanos } from "./components/central/central-thanos";
+import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/stack-config";
+import { EdgeAgent } from "./components/edge/edge-agent";
+import { expectedTenants, loadFleet } from "./config/fleet";
+import { kubernetesProvider } from "./components/shared/provider";
+import { Logging } from "./components/logging/logging";
+import { MinioBuckets } from "./components/central/minio-buckets";
+import { CentralOutputs, EdgeOutputs, TenantRef } from "./config/outputs";
+import { TenantAgent } from "./components/edge/tenant-agent";
 
-/** Stack outputs, each value possibly still an Output; the shapes are the contract in components/outputs.ts. */
+/** Stack outputs, each value possibly still an Output; the shapes are the contract in config/outputs.ts. */
 type Exported<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 function central(config: CentralStackConfig, tenants: TenantRef[], provider: k8s.Provider): Exported<CentralOutputs> {

@@ -4,9 +4,9 @@
  * share; a cluster's share is split evenly between its agents (cluster-02's cluster agent and
  * its two tenants' agents), as the seed spreads its series over clusters and tenants.
  */
-import { ManagedProcess } from "../platform/process";
-import { loopback } from "../platform/thanos-process";
-import { requireTool } from "../platform/tools";
+import { ManagedProcess } from "../loopback/process";
+import { loopback } from "../loopback/thanos/process";
+import { requireTool } from "../loopback/tools";
 
 /** The seed's fleet-wide active series at a 15s scrape interval (about 7,300 samples/s). */
 export const SEED_ACTIVE_SERIES = 110_000;

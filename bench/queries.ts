@@ -7,8 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { substituteAll } from "../tests/dashboard-queries";
-import { ManagedProcess } from "../platform/process";
+import { substituteAll } from "../mixin/dashboards/queries";
+import { ManagedProcess } from "../loopback/process";
 import { percentile } from "./stats";
 
 export interface DashboardQuery {

@@ -3,7 +3,7 @@
  * time leaves out tsx's start-up): `tsx bench/synth-run.ts STACK_DIR OUT_DIR` prints one JSON
  * line {stacks, ms, maxRssBytes}.
  */
-import { synthesize } from "../scripts/synth";
+import { synthesize } from "../synth/synth";
 
 async function main(): Promise<void> {
   const [stackDir, outDir] = process.argv.slice(2);

@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../platform/synth-plan";
+import { PROJECT_DIR } from "../config/stack-files";
 
 export const edgeStackName = (i: number) => `edge-${String(i).padStart(3, "0")}`;
 

@@ -7,11 +7,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AgentPlan, PROJECT_DIR, readSynthOutput, runSynth } from "../platform/synth-plan";
-import { freePort, sleep } from "../platform/process";
-import { startPlatform, LocalPlatform } from "../platform/platform";
-import { loopback } from "../platform/thanos-process";
-import { findTool, ToolMissingError } from "../platform/tools";
+import { PROJECT_DIR } from "../config/stack-files";
+import { AgentPlan, readSynthOutput, runSynth } from "../loopback/synth-plan";
+import { freePort, sleep } from "../loopback/process";
+import { startPlatform, LocalPlatform } from "../loopback/local-platform";
+import { loopback } from "../loopback/thanos/process";
+import { findTool, ToolMissingError } from "../loopback/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";

@@ -10,8 +10,9 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareFiles, GOLDEN_COMMAND, GOLDEN_DIR, renderGolden } from "./golden";
-import { OutputFiles, readOutputFiles } from "./synth-output";
+import { PROJECT_DIR } from "../config/stack-files";
+import { compareFiles, GOLDEN_COMMAND, GOLDEN_DIR, renderGolden } from "../synth/golden";
+import { OutputFiles, readOutputFiles } from "../synth/output";
 
 /** GitHub takes at most 1 MiB of summary per step; stay under it with room for the frame. */
 export const SUMMARY_LIMIT = 900_000;
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     console.error("usage: npx tsx scripts/golden-diff.ts --base <commit>");
     return 2;
   }
-  const repoDir = path.resolve(__dirname, "..");
+  const repoDir = PROJECT_DIR;
   const rendered = await renderGolden();
   const committed = readOutputFiles(GOLDEN_DIR);
   const before = goldenFilesAt(base, repoDir);

@@ -1,6 +1,6 @@
 /**
  * `npm run local`: the whole platform on loopback, configured by the program (see
- * platform/platform.ts). Prints its URLs and runs until Ctrl-C, then stops every process.
+ * loopback/local-platform.ts). Prints its URLs and runs until Ctrl-C, then stops every process.
  *
  *   npm run local                  # work dir in $TMPDIR, removed on exit
  *   npm run local -- --dir DIR     # keep data, configs and logs in DIR
@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { startPlatform } from "../platform/platform";
-import { ToolMissingError } from "../platform/tools";
+import { startPlatform } from "../loopback/local-platform";
+import { ToolMissingError } from "../loopback/tools";
 
 const USAGE = "Usage: npm run local [-- --dir DIR]\n  --dir DIR   keep data, configs and logs in DIR (default: a temporary directory, removed on exit)";
 

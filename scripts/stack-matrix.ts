@@ -8,9 +8,8 @@
  *
  * Usage (in a workflow step): npx tsx scripts/stack-matrix.ts >> "$GITHUB_OUTPUT"
  */
-import * as path from "path";
-import { ConfigError, PROJECT } from "../components/config";
-import { readStackFiles } from "../components/stack-files";
+import { ConfigError, PROJECT } from "../config/stack-config";
+import { PROJECT_DIR, readStackFiles } from "../config/stack-files";
 
 export interface StackMatrix {
   all: string[];
@@ -39,7 +38,7 @@ export function githubOutputs(matrix: StackMatrix): string {
 
 if (require.main === module) {
   try {
-    process.stdout.write(githubOutputs(stackMatrix(path.resolve(__dirname, ".."))));
+    process.stdout.write(githubOutputs(stackMatrix(PROJECT_DIR)));
   } catch (err) {
     process.stderr.write(`stack-matrix: ${(err as Error).message}\n`);
     process.exit(1);

@@ -3,7 +3,7 @@
  * Prometheus, Alertmanager, MinIO, mc, node-exporter) into a cache outside the repository,
  * and prints where they are. Idempotent: a tool whose pins did not change is not rebuilt.
  */
-import { buildTools, toolsCacheDir } from "../platform/tools";
+import { buildTools, toolsCacheDir } from "../loopback/tools";
 
 async function main(): Promise<void> {
   const started = Date.now();

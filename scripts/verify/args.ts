@@ -1,7 +1,7 @@
 /** The command line of `npm run verify`, parsed into options (pure). */
 import { parseArgs } from "util";
-import { parseDuration } from "../../components/duration";
-import { EXPIRY_WARNING_DAYS } from "../../components/receive-identity";
+import { parseDuration } from "../../config/duration";
+import { EXPIRY_WARNING_DAYS } from "../../components/central/receive-identity";
 import { CheckSettings, DEFAULT_CHECK_SETTINGS } from "./checks";
 import { DEFAULT_TIMEOUT_MS } from "./run";
 

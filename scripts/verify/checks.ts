@@ -12,8 +12,8 @@
  * - Thanos Query reads downsampled blocks for a range query that does not name a resolution
  *   (`--query.auto-downsampling`), so history older than the raw retention answers.
  */
-import { parseDuration } from "../../components/duration";
-import { REMOTE_WRITE_METRICS } from "../../components/remote-write";
+import { parseDuration } from "../../config/duration";
+import { REMOTE_WRITE_METRICS } from "../../components/shared/remote-write";
 import { Expectations } from "./expectations";
 import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
 

@@ -1,10 +1,10 @@
 /**
  * What `verify` expects to find, read from stack outputs (`pulumi stack output --json`)
- * through the contract in components/outputs.ts: the central stack's query endpoint and
+ * through the contract in config/outputs.ts: the central stack's query endpoint and
  * labels, and every tenant of every stack, each `{id, cluster}`.
  */
 import { z } from "zod";
-import { centralOutputsSchema, edgeOutputsSchema, ReceiveTlsOutput, SECRET_OUTPUTS, TenantRef } from "../../components/outputs";
+import { centralOutputsSchema, edgeOutputsSchema, ReceiveTlsOutput, SECRET_OUTPUTS, TenantRef } from "../../config/outputs";
 
 /** A stack's outputs could not be used; the message names the source and the keys. */
 export class OutputsError extends Error {
@@ -72,7 +72,7 @@ export function parseStackOutputs(text: string, source: string): OutputsForVerif
   const result = isEdge ? edgeOutputsSchema.safeParse(doc) : centralForVerify.safeParse(doc);
   if (!result.success) {
     const contract = isEdge ? "an edge stack's outputs" : "the central stack's outputs";
-    throw new OutputsError(`${source}: not ${contract} (components/outputs.ts); missing or invalid: ${describeIssues(result.error)}`);
+    throw new OutputsError(`${source}: not ${contract} (config/outputs.ts); missing or invalid: ${describeIssues(result.error)}`);
   }
   return result.data;
 }

@@ -11,7 +11,7 @@
  * - `tls`: a warning when central runs plain-http lab mode.
  */
 import { X509Certificate } from "crypto";
-import { EXPIRY_WARNING_DAYS, plainHttpWarning } from "../../components/receive-identity";
+import { EXPIRY_WARNING_DAYS, plainHttpWarning } from "../../components/central/receive-identity";
 import type { CheckSettings, Row, Sample } from "./checks";
 import { Expectations } from "./expectations";
 

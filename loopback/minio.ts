@@ -1,0 +1,88 @@
+/**
+ * The "existing MinIO" of the central cluster: a MinIO server on loopback with the buckets,
+ * users, policies and attachments cluster-01's MinioBuckets declares, applied with `mc` as an
+ * administrator would. Only the secret keys are local (the synth redacts the real ones).
+ */
+import { execFile } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as Minio from "minio";
+import { Credentials } from "../components/central/bucket-access";
+import { MinioPlan } from "./synth-plan";
+import { freePorts, ManagedProcess } from "./process";
+import { requireTool } from "./tools";
+
+const ALIAS = "local";
+
+export interface MinioServer {
+  process: ManagedProcess;
+  /** `host:port` of the S3 API, as the objstore config's `endpoint` takes it. */
+  endpoint: string;
+  url: string;
+  consoleUrl: string;
+  admin: Credentials;
+  /** Each MinIO user of the plan and its (local) keys. */
+  users: Record<string, Credentials>;
+  region: string;
+  /** An S3 client acting as `credentials`. */
+  client(credentials: Credentials): Minio.Client;
+}
+
+function randomKey(): string {
+  return randomBytes(20).toString("hex");
+}
+
+function mc(configDir: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(requireTool("mc"), ["--config-dir", configDir, "--no-color", ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`mc ${args.join(" ")}: ${(stderr || stdout).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Starts MinIO and applies the plan: buckets, policies, users (with fresh keys) and their attachments. */
+export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioServer> {
+  const [apiPort, consolePort] = await freePorts(2);
+  const admin = { accessKey: "platform-admin", secretKey: randomKey() };
+  const dataDir = path.join(dir, "minio-data");
+  fs.mkdirSync(dataDir, { recursive: true });
+  const url = `http://127.0.0.1:${apiPort}`;
+  const process = await ManagedProcess.start({
+    name: "minio",
+    binary: requireTool("minio"),
+    args: ["server", dataDir, "--address", `127.0.0.1:${apiPort}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
+    dir,
+    env: { ...globalThis.process.env, MINIO_ROOT_USER: admin.accessKey, MINIO_ROOT_PASSWORD: admin.secretKey, MINIO_REGION: plan.region, MINIO_BROWSER: "on" },
+    readyUrl: `${url}/minio/health/ready`,
+  });
+
+  const configDir = path.join(dir, "mc-config");
+  await mc(configDir, ["alias", "set", ALIAS, url, admin.accessKey, admin.secretKey]);
+  for (const bucket of plan.buckets) await mc(configDir, ["mb", "--region", plan.region, `${ALIAS}/${bucket}`]);
+  for (const policy of plan.policies) {
+    const file = path.join(dir, `policy-${policy.name}.json`);
+    fs.writeFileSync(file, JSON.stringify(policy.document));
+    await mc(configDir, ["admin", "policy", "create", ALIAS, policy.name, file]);
+  }
+  const users: Record<string, Credentials> = {};
+  for (const user of plan.users) {
+    users[user] = { accessKey: user, secretKey: randomKey() };
+    await mc(configDir, ["admin", "user", "add", ALIAS, user, users[user].secretKey]);
+  }
+  for (const { user, policy } of plan.attachments) await mc(configDir, ["admin", "policy", "attach", ALIAS, policy, "--user", user]);
+
+  const endpoint = `127.0.0.1:${apiPort}`;
+  return {
+    process,
+    endpoint,
+    url,
+    consoleUrl: `http://127.0.0.1:${consolePort}`,
+    admin,
+    users,
+    region: plan.region,
+    client: (credentials) =>
+      new Minio.Client({ endPoint: "127.0.0.1", port: apiPort, useSSL: false, region: plan.region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
+  };
+}

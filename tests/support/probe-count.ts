@@ -1,0 +1,122 @@
+/**
+ * Counting a fault's damage with the counter probe (loopback/counter-probe.ts): every scrape
+ * of an agent's probe returns the next integer, so the values Thanos Query returns for that
+ * agent, compared with the values the probe served, give the samples lost and duplicated.
+ */
+import { ScrapeJob } from "../../loopback/agent";
+import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../../loopback/counter-probe";
+import { instantQuery, QueryParams } from "./thanos-api";
+
+/** The label the probe's scrape config puts on each agent's counter. */
+export const PROBE_AGENT_LABEL = "probe_agent";
+
+/**
+ * The scrape job that makes `agent` scrape its own counter, labelled with its name: the
+ * target's `__metrics_path__` label picks the agent's path on the one probe server.
+ */
+export function probeScrapeJob(probe: CounterProbe, agent: string): ScrapeJob {
+  return { job: PROBE_JOB, targets: [{ address: probe.target, labels: { __metrics_path__: CounterProbe.metricsPath(agent), [PROBE_AGENT_LABEL]: agent } }] };
+}
+
+/** Counter values served to an agent: those in (from, to]. */
+export interface ValueRange {
+  from: number;
+  to: number;
+}
+
+export interface Count {
+  expected: number;
+  /** Distinct expected values found. */
+  received: number;
+  lost: number;
+  /** Samples beyond the first for a value. */
+  duplicates: number;
+  /** The lost values, as runs `a-b`. */
+  lostValues: string;
+}
+
+/** Runs of consecutive integers as `a-b` (or `a`), comma-separated. */
+export function runs(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(",");
+}
+
+/** Compares the values served in `range` with the values of the samples found. */
+export function countValues(range: ValueRange, values: number[]): Count {
+  const seen = new Map<number, number>();
+  for (const v of values) if (v > range.from && v <= range.to) seen.set(v, (seen.get(v) ?? 0) + 1);
+  const lost: number[] = [];
+  for (let v = range.from + 1; v <= range.to; v++) if (!seen.has(v)) lost.push(v);
+  return {
+    expected: range.to - range.from,
+    received: seen.size,
+    lost: lost.length,
+    duplicates: [...seen.values()].reduce((sum, n) => sum + n - 1, 0),
+    lostValues: runs(lost),
+  };
+}
+
+/** Sums counts (of several agents). */
+export function addCounts(counts: Count[]): Omit<Count, "lostValues"> {
+  return counts.reduce((sum, c) => ({ expected: sum.expected + c.expected, received: sum.received + c.received, lost: sum.lost + c.lost, duplicates: sum.duplicates + c.duplicates }), {
+    expected: 0,
+    received: 0,
+    lost: 0,
+    duplicates: 0,
+  });
+}
+
+export interface ProbeSample {
+  /** Unix milliseconds. */
+  t: number;
+  value: number;
+}
+
+/**
+ * The raw samples of `agent`'s counter in the `lookbackSeconds` before `at` (Unix ms), one
+ * list per series Query returns: one with dedup on, one per replica with it off.
+ */
+export async function probeSamples(
+  queryUrl: string,
+  agent: string,
+  opts: { at: number; lookbackSeconds: number } & Pick<QueryParams, "dedup" | "storeMatch">,
+): Promise<{ metric: Record<string, string>; samples: ProbeSample[] }[]> {
+  const selector = `${PROBE_METRIC}{${PROBE_AGENT_LABEL}="${agent}"}[${Math.ceil(opts.lookbackSeconds)}s]`;
+  const series = await instantQuery(queryUrl, selector, { dedup: opts.dedup, storeMatch: opts.storeMatch }, opts.at / 1000);
+  return series.map((s) => ({ metric: s.metric, samples: (s.values ?? []).map(([t, v]) => ({ t: Math.round(t * 1000), value: Number(v) })) }));
+}
+
+/** One row of the fault table. */
+export interface FaultRow {
+  fault: string;
+  /** How long the fault lasted, e.g. `3m0s`. */
+  duration: string;
+  expected: number;
+  received: number;
+  lost: number;
+  duplicates: number;
+  /** Time from the end of the fault until the claim holds again, or what it stands for. */
+  recovery: string;
+}
+
+export function formatSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+const TABLE_COLUMNS = ["FAULT", "DURATION", "EXPECTED", "RECEIVED", "LOST", "DUPLICATES", "RECOVERY"] as const;
+
+/** The fault table, aligned, the last column unpadded. */
+export function renderFaultTable(rows: FaultRow[]): string {
+  const cells = rows.map((r) => [r.fault, r.duration, String(r.expected), String(r.received), String(r.lost), String(r.duplicates), r.recovery]);
+  const widths = TABLE_COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i].length)));
+  const line = (row: readonly string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ");
+  return [line(TABLE_COLUMNS), ...cells.map(line)].join("\n") + "\n";
+}

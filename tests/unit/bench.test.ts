@@ -1,0 +1,334 @@
+/** The benchmark's pure parts: exposition parsing, statistics, load sizing, window figures, verdicts, report. */
+import { BenchArgsError, parseBenchArgs } from "../../bench/args";
+import { generatorSize, LoadGenerator, loadgenArgs, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../../bench/load";
+import { parseExposition, sumOf } from "../../bench/metrics";
+import { dashboardQueriesFromPlan, QueryTiming, summarizeQueries } from "../../bench/queries";
+import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownTable, plotData, SEED, seedTable, verdict } from "../../bench/report";
+import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../../bench/sampler";
+import { increase, percentile, ratePerSecond } from "../../bench/stats";
+import { edgeStackFile, scalingFactor } from "../../bench/synth-scale";
+import { parseStackConfig } from "../../config/stack-config";
+import * as fs from "fs";
+import * as path from "path";
+import { mockKubeconfigFor } from "../../synth/pulumi-config";
+import { synthesize } from "../../synth/synth";
+import { freePort } from "../../loopback/process";
+import { describeWithTool, PROJECT_DIR, scratchDir } from "../support";
+
+describe("exposition format", () => {
+  const text = [
+    "# HELP prometheus_remote_storage_samples_total Total number of samples sent to remote storage.",
+    "# TYPE prometheus_remote_storage_samples_total counter",
+    'prometheus_remote_storage_samples_total{remote_name="central",url="http://127.0.0.1:1/api/v1/receive"} 12345',
+    'thanos_receive_write_samples_sum{code="200",tenant="cluster-03"} 1.5e+06',
+    'thanos_receive_write_samples_sum{code="503",tenant="cluster-03"} 20',
+    'weird{a="quote \\" and , comma}",b="back\\\\slash"} NaN',
+    "process_resident_memory_bytes 2.68435456e+08 1700000000000",
+    'bucket{le="+Inf"} +Inf',
+    "",
+  ].join("\n");
+
+  test("samples with labels, escapes, exponents, timestamps and special values", () => {
+    const samples = parseExposition(text);
+    expect(samples).toHaveLength(6);
+    expect(samples[0]).toEqual({ name: "prometheus_remote_storage_samples_total", labels: { remote_name: "central", url: "http://127.0.0.1:1/api/v1/receive" }, value: 12345 });
+    expect(samples[3].labels).toEqual({ a: 'quote " and , comma}', b: "back\\slash" });
+    expect(samples[3].value).toBeNaN();
+    expect(samples[4].value).toBe(268435456);
+    expect(samples[5].value).toBe(Infinity);
+  });
+
+  test("sums by name and label match; undefined when absent", () => {
+    const samples = parseExposition(text);
+    expect(sumOf(samples, "thanos_receive_write_samples_sum")).toBe(1500020);
+    expect(sumOf(samples, "thanos_receive_write_samples_sum", { code: "200" })).toBe(1.5e6);
+    expect(sumOf(samples, "nothing")).toBeUndefined();
+  });
+
+  test("a malformed line is named", () => {
+    expect(() => parseExposition('ok 1\nbad{a="x" 2')).toThrow(/line 2: .*bad\{a="x" 2/);
+    expect(() => parseExposition("novalue")).toThrow(/line 1: bad value/);
+  });
+});
+
+describe("statistics", () => {
+  test("percentiles interpolate between closest ranks", () => {
+    const values = Array.from({ length: 101 }, (_, i) => 100 - i);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([1, 2], 50)).toBe(1.5);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeUndefined();
+    expect(() => percentile([1], 101)).toThrow("expected 0..100");
+  });
+
+  test("counter rates count a drop as a reset, as rate() does", () => {
+    expect(ratePerSecond([{ t: 0, value: 100 }, { t: 10, value: 200 }])).toBe(10);
+    // 100 -> 150 (+50), restart -> 30 (+30), -> 60 (+30)
+    const restarted = [{ t: 0, value: 100 }, { t: 5, value: 150 }, { t: 10, value: 30 }, { t: 20, value: 60 }];
+    expect(increase(restarted)).toBe(110);
+    expect(ratePerSecond(restarted)).toBe(5.5);
+    expect(ratePerSecond([{ t: 0, value: 1 }])).toBeUndefined();
+  });
+});
+
+describe("load sizing", () => {
+  const agents = [
+    { name: "cluster-02", cluster: "cluster-02" },
+    { name: "cluster-02-tenant-a", cluster: "cluster-02" },
+    { name: "cluster-02-tenant-b", cluster: "cluster-02" },
+    { name: "cluster-03", cluster: "cluster-03" },
+    { name: "cluster-04", cluster: "cluster-04" },
+  ];
+
+  test("each edge cluster an equal share, split between its agents, adding up to the total", () => {
+    const shares = seriesShares(agents, 110_000);
+    expect([...shares.values()].reduce((a, b) => a + b, 0)).toBe(110_000);
+    expect(shares.get("cluster-03")).toBeGreaterThanOrEqual(36_666);
+    expect(shares.get("cluster-03")).toBeLessThanOrEqual(36_667);
+    const cluster02 = shares.get("cluster-02")! + shares.get("cluster-02-tenant-a")! + shares.get("cluster-02-tenant-b")!;
+    expect(Math.abs(cluster02 - 110_000 / 3)).toBeLessThanOrEqual(1);
+    expect(Math.abs(shares.get("cluster-02-tenant-a")! - 110_000 / 9)).toBeLessThan(1);
+    expect(() => seriesShares([], 1)).toThrow("no agents");
+  });
+
+  test("generators fill each agent's share on top of what it already carries", () => {
+    const size = generatorSize(36_667, 1_450);
+    expect(size).toEqual({ metrics: 3522, seriesPerMetric: 10 });
+    expect(Math.abs(seriesOf(size) + 1_450 - 36_667)).toBeLessThanOrEqual(5);
+    expect(seriesOf(generatorSize(1000, 2000))).toBe(0);
+  });
+
+  test("a generator is split into scrape targets by URL parameter, each labelled", () => {
+    expect(shardTargets("127.0.0.1:9001", 2)).toEqual([
+      { address: "127.0.0.1:9001", labels: { __param_shard: "0", __param_shards: "2", shard: "0" } },
+      { address: "127.0.0.1:9001", labels: { __param_shard: "1", __param_shards: "2", shard: "1" } },
+    ]);
+  });
+
+  test("generator flags", () => {
+    expect(loadgenArgs({ port: 9001, size: { metrics: 3, seriesPerMetric: 10 }, labelCount: 5, valueInterval: "30s" })).toEqual([
+      "--listen-address=127.0.0.1:9001",
+      "--metric-count=3",
+      "--series-count=10",
+      "--label-count=5",
+      "--value-interval=30s",
+    ]);
+  });
+});
+
+/** Two agents and one receiver read 10s apart. */
+function readings(): Reading[] {
+  const agent = (name: string, sent: number, failed: number, lag: number | undefined, rss: number, cpu: number) => ({
+    agent: name,
+    samplesSent: sent,
+    samplesFailed: failed,
+    samplesRetried: 0,
+    samplesDropped: 0,
+    lagSeconds: lag,
+    activeSeries: 55_000,
+    rssBytes: rss,
+    cpuSeconds: cpu,
+    shards: 1,
+  });
+  const receiver = (ok: number, appended: number) => ({ pod: "thanos-receive-0", writeSamplesOk: ok, writeSamplesFailed: 0, appended, headSeries: 110_000, rssBytes: 440e6, cpuSeconds: 0, replicationErrors: 0 });
+  return [
+    { t: 100, agents: [agent("a", 0, 0, 0.5, 100e6, 1), agent("b", 0, 0, undefined, 150e6, 2)], receivers: [receiver(0, 0)] },
+    { t: 110, agents: [agent("a", 36_000, 0, 1.5, 120e6, 2), agent("b", 37_000, 10, 3, 140e6, 2.5)], receivers: [receiver(73_000, 219_000)] },
+  ];
+}
+
+describe("window figures", () => {
+  test("rates, errors, lag percentiles and resources over a window", () => {
+    const w = summarize(readings());
+    expect(w.seconds).toBe(10);
+    expect(w.ingestedSamplesPerSecond).toBe(7300);
+    expect(w.appendedSamplesPerSecond).toBe(21_900);
+    expect(w.sentSamplesPerSecond).toBe(7300);
+    expect(w.failedSamples).toBe(10);
+    expect(w.lagP50Seconds).toBe(1.5);
+    expect(w.lagMaxSeconds).toBe(3);
+    expect(w.activeSeries).toBe(110_000);
+    expect(w.receiverBytesPerSeries).toBe(4000);
+    expect(w.agentRssMaxBytes).toBe(150e6);
+    expect(w.agentCpuCoresMax).toBeCloseTo(0.1);
+    expect(w.agentCpuCoresTotal).toBeCloseTo(0.15);
+    expect(w.perAgent.map((a) => [a.agent, a.lagP99Seconds, a.sentSamplesPerSecond, a.rssMaxBytes])).toEqual([
+      ["a", expect.closeTo(1.49), 3600, 120e6],
+      ["b", 3, 3700, 150e6],
+    ]);
+  });
+
+  test("readings from an agent's and a receiver's own metrics", () => {
+    const agent = agentReading(
+      "cluster-03",
+      parseExposition(
+        [
+          'prometheus_remote_storage_samples_total{remote_name="central"} 500',
+          'prometheus_remote_storage_samples_failed_total{remote_name="central"} 2',
+          'prometheus_remote_storage_queue_highest_timestamp_seconds{remote_name="central"} 1000.5',
+          'prometheus_remote_storage_queue_highest_sent_timestamp_seconds{remote_name="central"} 998',
+          "prometheus_agent_active_series 37000",
+          "process_resident_memory_bytes 1e8",
+        ].join("\n"),
+      ),
+    );
+    expect(agent).toMatchObject({ samplesSent: 500, samplesFailed: 2, lagSeconds: 2.5, activeSeries: 37_000, rssBytes: 1e8 });
+    const receiver = receiverReading(
+      "thanos-receive-0",
+      parseExposition(
+        [
+          'thanos_receive_write_samples_sum{code="200",tenant="a"} 100',
+          'thanos_receive_write_samples_sum{code="503",tenant="a"} 7',
+          'prometheus_tsdb_head_samples_appended_total{tenant="a",type="float"} 300',
+          'prometheus_tsdb_head_series{tenant="a"} 50',
+          'prometheus_tsdb_head_series{tenant="b"} 60',
+          'thanos_receive_replications_total{result="error"} 1',
+          'thanos_receive_replications_total{result="success"} 9',
+        ].join("\n"),
+      ),
+    );
+    expect(receiver).toMatchObject({ writeSamplesOk: 100, writeSamplesFailed: 7, appended: 300, headSeries: 110, replicationErrors: 1 });
+  });
+});
+
+const window = (patch: Partial<WindowSummary>): WindowSummary => ({
+  seconds: 300,
+  readings: 150,
+  failedSamples: 0,
+  retriedSamples: 0,
+  droppedSamples: 0,
+  rejectedSamples: 0,
+  replicationErrors: 0,
+  perAgent: [],
+  ingestedSamplesPerSecond: 7300,
+  lagP50Seconds: 0.2,
+  lagP99Seconds: 1.8,
+  ...patch,
+});
+const limits = { lagP99Seconds: 15, minIngestRatio: 0.95 };
+
+describe("verdict and ceiling", () => {
+  test("a level holds with no failures, bounded lag and the offered rate ingested", () => {
+    expect(verdict(window({}), 7333, limits)).toEqual({ holds: true, reasons: [] });
+    expect(verdict(window({ failedSamples: 3, lagP99Seconds: 40 }), 7333, limits).reasons).toEqual(["3 samples failed", "lag p99 40.0s over 15s"]);
+    expect(verdict(window({ ingestedSamplesPerSecond: 6000 }), 7333, limits).reasons[0]).toMatch(/ingested 6000 samples\/s, under 95% of the offered 7333/);
+    expect(verdict(window({ lagP99Seconds: undefined }), 7333, limits).holds).toBe(false);
+  });
+
+  const level = (n: number, holds: boolean): LevelResult => ({
+    level: n,
+    offeredSeries: n * 110_000,
+    offeredSamplesPerSecond: (n * 110_000) / 15,
+    generatorSeries: {},
+    window: window({ ingestedSamplesPerSecond: (n * 110_000) / 15 }),
+    verdict: { holds, reasons: holds ? [] : ["lag"] },
+  });
+
+  test("the ceiling is the highest level below the first that does not hold", () => {
+    expect(ceilingOf([level(1, true), level(2, true), level(4, false)])?.level).toBe(2);
+    expect(ceilingOf([level(1, false), level(2, true)])).toBeUndefined();
+    expect(ceilingOf([level(4, true), level(1, true), level(2, true)])?.level).toBe(4);
+  });
+
+  test("the seed table compares the 1x level with the seed's figures", () => {
+    const one = level(1, true);
+    one.window = window({ activeSeries: 112_200, ingestedSamplesPerSecond: 7480, lagP99Seconds: 1, agentRssMaxBytes: 128 * 2 ** 20 });
+    one.queries = {
+      timings: [],
+      loadQuery: summarizeQueries([{ uid: "load", panel: "all", range: "1h", coldMs: 900, cachedMs: 40 }], "load"),
+      summary: summarizeQueries([
+        { uid: "d", panel: "p", range: "1h", coldMs: 100, cachedMs: 10 },
+        { uid: "d", panel: "q", range: "1h", coldMs: 300, cachedMs: 20 },
+        { uid: "d", panel: "p", range: "24h", error: "HTTP 422: boom" },
+      ] satisfies QueryTiming[]),
+    };
+    const results = { levels: [one, level(2, false)], synth: { runs: [{ edges: 100, stacks: 101, seconds: 5, maxRssBytes: 300 * 2 ** 20, msPerStack: 50 }] }, ceiling: { level: 1, activeSeries: 112_200, ingestedSamplesPerSecond: 7480, stoppedBecause: "2x did not hold: lag" } } as unknown as BenchResults;
+    const rows = seedTable(results);
+    const row = (what: string) => rows.find((r) => r.what.startsWith(what))!;
+    expect(row("Active series")).toEqual({ what: "Active series (fleet)", seed: "110,000", measured: "112,200", ratio: "1.02" });
+    expect(row("Samples/s").ratio).toBe((7480 / SEED.samplesPerSecond).toFixed(2));
+    expect(row("Remote-write lag p99")).toMatchObject({ seed: "2 s", measured: "1.00 s", ratio: "0.50" });
+    expect(row("Query latency p50 / p99, 1h, cold")).toMatchObject({ measured: "200 / 298 ms", ratio: (298 / 850).toFixed(2) });
+    expect(row("Query latency p50 / p99, 24h, cold (1 errors)").measured).toBe("n/a / n/a ms");
+    expect(row("Query over every load series (not a dashboard query), 1h").measured).toBe("900 / 40 ms");
+    expect(rows.some((r) => r.what.includes("load series") && r.what.includes("24h"))).toBe(false);
+    expect(row("Agent memory")).toMatchObject({ seed: "256 MiB", measured: "128 MiB", ratio: "0.50" });
+    expect(row("Ceiling").measured).toBe("1x: 112,200 series, 7,480 samples/s (2x did not hold: lag)");
+    expect(row("Synth of 100 edges").measured).toBe("5.0 s, 300 MiB max RSS");
+    const md = markdownTable(rows);
+    expect(md.split("\n")[0]).toBe("| | seed | measured | ratio |");
+    expect(md).toContain("| Active series (fleet) | 110,000 | 112,200 | 1.02 |");
+    one.window.perAgent = [{ agent: "cluster-03", activeSeries: 36_669, sentSamplesPerSecond: 2448.4, lagP50Seconds: 0, lagP99Seconds: 5, maxShards: 1, rssMaxBytes: 183 * 2 ** 20, cpuCores: 0.0114 }];
+    expect(agentsTable(one).split("\n")[2]).toBe("| cluster-03 | 36,669 | 2,448 | 0.00 / 5.00 s | 183 MiB | 0.011 cores |");
+    expect(plotData([one]).trim().split(" ")).toEqual(["1", String((110_000 / 15).toString()), "7480", "0.2", "1"]);
+  });
+});
+
+describe("options", () => {
+  test("defaults bound the run; flags change durations and levels", () => {
+    const d = parseBenchArgs([]);
+    expect(d).toMatchObject({ levels: [1, 2, 4], minutes: 5, warmupMinutes: 2, levelMinutes: 2, synthSizes: [25, 50, 100], queries: true });
+    expect(parseBenchArgs(["--minutes", "2", "--levels", "1,2,4,8", "--synth-sizes", "", "--no-queries"])).toMatchObject({ minutes: 2, levels: [1, 2, 4, 8], synthSizes: [], queries: false });
+  });
+
+  test("bad options are named", () => {
+    expect(() => parseBenchArgs(["--minutes", "soon"])).toThrow(new BenchArgsError("--minutes: expected a number of at least 0.1, got soon"));
+    expect(() => parseBenchArgs(["--levels", "4,2"])).toThrow("--levels: expected ascending values, got 4,2");
+    expect(() => parseBenchArgs(["--levels", "", "--synth-sizes", ""])).toThrow("nothing to measure");
+    expect(() => parseBenchArgs(["--fast"])).toThrow("unknown argument --fast");
+    expect(() => parseBenchArgs(["--targets-per-agent", "2.5"])).toThrow("--targets-per-agent: expected a whole number, got 2.5");
+  });
+});
+
+describe("dashboards and synth at scale", () => {
+  test("every dashboard query comes from the synth's dashboard ConfigMaps, variables substituted", async () => {
+    const outDir = path.join(scratchDir("bench-dashboards-"), "out");
+    await synthesize({ stackDir: PROJECT_DIR, outDir, stacks: ["cluster-01"] });
+    const queries = dashboardQueriesFromPlan(path.join(outDir, "cluster-01", "plan.json"));
+    expect(new Set(queries.map((q) => q.uid)).size).toBe(6);
+    expect(queries.length).toBeGreaterThan(30);
+    expect(queries.every((q) => !q.expr.includes("$"))).toBe(true);
+  });
+
+  test("a generated edge stack file is a valid edge of cluster-01", () => {
+    const dir = scratchDir("bench-edge-");
+    const kubeconfig = path.join(dir, "kubeconfig.yaml");
+    fs.writeFileSync(kubeconfig, mockKubeconfigFor(["edge-042"]));
+    const flat = Object.fromEntries(
+      Object.entries(require("yaml").parse(edgeStackFile("edge-042")).config as Record<string, unknown>),
+    );
+    const config = parseStackConfig(flat, { stack: "edge-042", env: { KUBECONFIG: kubeconfig } });
+    expect(config).toMatchObject({ role: "edge", cluster: "edge-042" });
+  });
+
+  test("the scaling factor is the largest run's time per edge over the smallest's", () => {
+    const run = (edges: number, seconds: number) => ({ edges, stacks: edges + 1, seconds, maxRssBytes: 0, msPerStack: 0 });
+    expect(scalingFactor([run(25, 2.5), run(100, 12)])).toBeCloseTo(1.2);
+    expect(scalingFactor([run(25, 2.5)])).toBeUndefined();
+  });
+});
+
+describeWithTool("loadgen", "the load generator (tools/loadgen)", () => {
+  let generator: LoadGenerator | undefined;
+  afterAll(async () => generator?.process.stop());
+
+  test("serves metric-count x series-count gauges with their labels, and resizes in place", async () => {
+    generator = await startLoadGenerator({ dir: scratchDir("loadgen-"), name: "test", port: await freePort(), size: { metrics: 3, seriesPerMetric: 4 }, labelCount: 2, valueInterval: "1s" });
+    const read = async () => parseExposition(await (await fetch(`${generator!.url}/metrics`)).text());
+    const samples = await read();
+    expect(samples).toHaveLength(12);
+    expect(new Set(samples.map((s) => s.name))).toEqual(new Set(["loadgen_metric_0", "loadgen_metric_1", "loadgen_metric_2"]));
+    expect(samples[5].labels).toEqual({ label_key_0: "label_value_0", label_key_1: "label_value_1", series_id: "1" });
+    expect(samples.every((s) => s.value >= 0 && s.value < 100)).toBe(true);
+    // Shard 1 of 2 is metric 1 (metrics 0 and 2 are shard 0).
+    const shard = parseExposition(await (await fetch(`${generator.url}/metrics?shard=1&shards=2`)).text());
+    expect(new Set(shard.map((s) => s.name))).toEqual(new Set(["loadgen_metric_1"]));
+    expect((await fetch(`${generator.url}/metrics?shard=2&shards=2`)).status).toBe(400);
+    await generator.resize(5);
+    expect(await read()).toHaveLength(20);
+    await generator.resize(0);
+    expect(await read()).toHaveLength(0);
+    await expect(generator.resize(-1)).rejects.toThrow("HTTP 400");
+  });
+});
