@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readCentralStack, withCentralTls } from "./components/edge/central-stack";
 import { CentralThanos } from "./components/central/central-thanos";
-import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/stack-config";
+import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/stack";
 import { EdgeAgent } from "./components/edge/edge-agent";
 import { expectedTenants, loadFleet } from "./config/fleet";
 import { kubernetesProvider } from "./components/shared/provider";

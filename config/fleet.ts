@@ -17,18 +17,9 @@
  */
 import * as path from "path";
 import { z } from "zod";
-import {
-  centralStackName,
-  clusterName,
-  ConfigError,
-  DEFAULT_TENANT,
-  formatKeyPath,
-  isInlineKubeconfig,
-  PROJECT,
-  SECRET_KEYS,
-  StackConfig,
-  tenantId,
-} from "./stack-config";
+import { isInlineKubeconfig } from "./kubeconfig";
+import { centralStackName, clusterName, ConfigError, DEFAULT_TENANT, PROJECT, SECRET_KEYS, tenantId } from "./primitives";
+import { formatKeyPath, StackConfig } from "./stack";
 import { describeIssue } from "./issues";
 import { TenantRef } from "./outputs";
 import { isEncrypted, readStackFiles, StackFile, stackFileName } from "./stack-files";

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError } from "./stack-config";
+import { ConfigError } from "./primitives";
 
 export interface StackFile {
   stack: string;

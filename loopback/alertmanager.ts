@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { alertmanagerConfig } from "../mixin/alerts/routing";
-import { CentralStackConfig } from "../config/stack-config";
+import { CentralStackConfig } from "../config/stack";
 import { ManagedProcess } from "./process";
 import { loopback } from "./thanos/process";
 import { requireTool } from "./tools";

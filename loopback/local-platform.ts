@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyDocument, thanosObjstoreConfig } from "../components/central/bucket-access";
-import { CentralSettings } from "../config/stack-config";
+import { CentralSettings } from "../config/central";
 import { centralEndpoints } from "../components/central/endpoints";
 import { Agent, agentSecretFiles, ScrapeJob, startAgent } from "./agent";
 import { startAlertmanager } from "./alertmanager";

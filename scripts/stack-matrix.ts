@@ -8,7 +8,7 @@
  *
  * Usage (in a workflow step): npx tsx scripts/stack-matrix.ts >> "$GITHUB_OUTPUT"
  */
-import { ConfigError, PROJECT } from "../config/stack-config";
+import { ConfigError, PROJECT } from "../config/primitives";
 import { PROJECT_DIR, readStackFiles } from "../config/stack-files";
 
 export interface StackMatrix {

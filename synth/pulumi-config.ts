@@ -4,7 +4,7 @@
  * mock values (the tests scan the synth output for them).
  */
 import * as YAML from "yaml";
-import { PROJECT, SECRET_KEYS } from "../config/stack-config";
+import { PROJECT, SECRET_KEYS } from "../config/primitives";
 import { isEncrypted, StackFile } from "../config/stack-files";
 
 /** Secret keys whose value must be a URL. */

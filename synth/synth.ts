@@ -14,7 +14,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, decodePulumiConfig, PROJECT, StackConfig, parseStackConfig } from "../config/stack-config";
+import { ConfigError, PROJECT } from "../config/primitives";
+import { decodePulumiConfig, StackConfig, parseStackConfig } from "../config/stack";
 import { checkNoPlaintextSecrets, describeFleet, expectedTenants, Fleet, loadFleet } from "../config/fleet";
 import { stackWarnings } from "../components/central/receive-identity";
 import { prometheusRuleFiles } from "../mixin/alerts";

@@ -3,7 +3,7 @@
  * functions of validated config, tested without the Pulumi engine.
  */
 import * as YAML from "yaml";
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 
 /** The consumers that each get one bucket, one user and one policy. */
 export type BucketConsumer = keyof CentralSettings["buckets"];

@@ -4,7 +4,7 @@
  * (`queryUrl`, `grafanaUrl`, `receiveRemoteWriteUrl`) are built from them, so a rename is
  * one change here.
  */
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 
 /** The clusters' DNS domain (Kubernetes' default). */
 export const CLUSTER_DOMAIN = "cluster.local";

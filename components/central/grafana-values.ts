@@ -7,7 +7,7 @@
  * namespace (where the Logging component keeps the OpenSearch datasource).
  */
 import { GRAFANA_IMAGE } from "../shared/charts";
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_DATASOURCE_LABEL } from "../shared/conventions";
 import { centralEndpoints, GRAFANA_ADMIN_SECRET } from "./endpoints";
 import { grafanaOpensearchValues } from "../logging/values";

@@ -2,7 +2,7 @@ import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BucketConsumer, bucketPolicy, Credentials, perConsumer, thanosObjstoreConfig } from "./bucket-access";
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 
 export interface MinioBucketsArgs {
   /** Connection to the existing MinIO server. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertmanagerConfigYaml } from "../../mixin/alerts/routing";
-import { CentralStackConfig } from "../../config/stack-config";
+import { CentralStackConfig } from "../../config/stack";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL } from "../shared/conventions";
 import { Dashboard, dashboards } from "../../mixin/dashboards";
 

@@ -6,7 +6,7 @@
  * Secrets are only referenced by name, never inlined.
  */
 import { THANOS_IMAGE } from "../shared/charts";
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 import { centralPrometheusRulesMap } from "../../mixin/alerts";
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
 import { ALERTMANAGER_CONFIG_SECRET, OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";

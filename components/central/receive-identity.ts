@@ -8,7 +8,8 @@
  * them to `@pulumi/tls`; the local platform issues the same certificates with openssl from
  * what the synth recorded.
  */
-import { CentralSettings, StackConfig } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
+import { StackConfig } from "../../config/stack";
 import { RECEIVE_LB_SERVICE, serviceHost } from "./endpoints";
 
 /** The field of a client certificate the receivers take the tenant from (a `--receive.tenant-certificate-field` value). */

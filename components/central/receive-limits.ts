@@ -11,7 +11,7 @@
  *   central Prometheus, which scrapes them. Best effort: while it cannot be queried, nothing is limited.
  */
 import * as YAML from "yaml";
-import { CentralSettings, ReceiveLimits } from "../../config/stack-config";
+import { CentralSettings, ReceiveLimits } from "../../config/central";
 import { centralEndpoints } from "./endpoints";
 
 /** The ConfigMap holding the limits file, and where the receivers mount it. */

@@ -6,7 +6,7 @@
  */
 import * as crypto from "crypto";
 import { THANOS_IMAGE } from "../shared/charts";
-import { CentralSettings } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
 import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";
 import { RECEIVE_TLS_SECRET, TENANT_CERTIFICATE_FIELD } from "./receive-identity";
 import { RECEIVE_LIMITS_CONFIGMAP } from "./receive-limits";

@@ -4,7 +4,7 @@
  * the Secrets of the TLS CA and of the agent's client certificate (the WAL volume is
  * `prometheusStorage(settings.wal)`). Pure functions of validated config.
  */
-import { EdgeSettings } from "../../config/stack-config";
+import { EdgeSettings } from "../../config/edge";
 import type * as pulumi from "@pulumi/pulumi";
 import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, REMOTE_WRITE_CLIENT_SECRET } from "../shared/conventions";
 import { ClientCertificateRef, SecretKeyRef } from "../shared/remote-write";

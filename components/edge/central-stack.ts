@@ -9,7 +9,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigError, EdgeStackConfig } from "../../config/stack-config";
+import { ConfigError } from "../../config/primitives";
+import { EdgeStackConfig } from "../../config/stack";
 import { parseDuration } from "../../config/duration";
 import {
   ClientCredentials,

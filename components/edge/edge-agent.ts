@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../shared/charts";
-import { EdgeStackConfig } from "../../config/stack-config";
+import { EdgeStackConfig } from "../../config/stack";
 import { remoteWriteCaSecret, remoteWriteClientSecret } from "./agent-spec";
 import { ClientCredentials } from "../../config/outputs";
 import { helmRelease } from "../shared/helm";

@@ -6,7 +6,7 @@
  */
 import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, ResourceRequirements, walArguments } from "./agent-spec";
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
-import { EdgeStackConfig } from "../../config/stack-config";
+import { EdgeStackConfig } from "../../config/stack";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_NAMESPACE_LABEL } from "../shared/conventions";
 import { RelabelConfig, remoteWriteSpec, RemoteWriteSpec } from "../shared/remote-write";
 

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { remoteWriteClientSecret } from "./agent-spec";
-import { EdgeStackConfig, TenantSettings } from "../../config/stack-config";
+import { TenantSettings } from "../../config/edge";
+import { EdgeStackConfig } from "../../config/stack";
 import { TENANT_NAMESPACE_LABEL } from "../shared/conventions";
 import { ClientCredentials } from "../../config/outputs";
 import { tenantObjects } from "./tenant-objects";

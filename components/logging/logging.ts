@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { CHARTS } from "../shared/charts";
-import { LoggingSettings } from "../../config/stack-config";
+import { LoggingSettings } from "../../config/central";
 import { helmRelease } from "../shared/helm";
 import {
   ADMIN_TLS_SECRET,

@@ -14,7 +14,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { OPENSEARCH_IMAGE } from "../shared/charts";
-import { CentralSettings, LoggingSettings } from "../../config/stack-config";
+import { CentralSettings, LoggingSettings } from "../../config/central";
 import { GRAFANA_DATASOURCE_LABEL } from "../shared/conventions";
 import { CLUSTER_DOMAIN } from "../central/endpoints";
 import { ADMIN_SUBJECT, distinguishedName, NODE_SUBJECT, nodeCertificateNames, OPENSEARCH_USERS, OpenSearchUser } from "./opensearch-security";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Kubeconfig } from "../../config/stack-config";
+import { Kubeconfig } from "../../config/kubeconfig";
 
 /**
  * The one Kubernetes provider of a stack, built from the validated kubeconfig. Every

@@ -4,7 +4,7 @@
  * `spec.remoteWrite[]`, and kube-prometheus-stack's `prometheusSpec.remoteWrite[]`).
  * The cluster agent, the tenant agents and the end-to-end test all build on this.
  */
-import { EdgeSettings } from "../../config/stack-config";
+import { EdgeSettings } from "../../config/edge";
 import { REMOTE_WRITE_NAME } from "./conventions";
 
 /** A relabeling rule in the operator's camelCase form (`RelabelConfig`). */

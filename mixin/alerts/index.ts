@@ -16,7 +16,7 @@
  * tenant applies (taken from the receivers' tenant label, `central.receive.tenantLabel`).
  */
 import * as YAML from "yaml";
-import { CentralStackConfig } from "../../config/stack-config";
+import { CentralStackConfig } from "../../config/stack";
 import { TenantRef } from "../../config/outputs";
 import { REMOTE_WRITE_METRICS } from "../../components/shared/remote-write";
 

@@ -4,7 +4,7 @@
  * webhooks too). The result holds those URLs, so it only ever goes into a Secret.
  */
 import * as YAML from "yaml";
-import { CentralStackConfig } from "../../config/stack-config";
+import { CentralStackConfig } from "../../config/stack";
 import { ALERTS, Severity } from ".";
 
 export interface WebhookConfig {

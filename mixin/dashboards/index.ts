@@ -8,7 +8,7 @@
  * whatever that data source's uid is. Every dashboard has a `cluster` variable; those about
  * the data the edges send also have `tenant` (the receivers' tenant label).
  */
-import { CentralStackConfig } from "../../config/stack-config";
+import { CentralStackConfig } from "../../config/stack";
 
 export interface DataSourceRef {
   type: "prometheus";

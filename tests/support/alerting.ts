@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
-import { CentralStackConfig, parseStackConfig } from "../../config/stack-config";
+import { CentralStackConfig, parseStackConfig } from "../../config/stack";
 import { expectedTenants, loadFleet } from "../../config/fleet";
 import { RulerConfig } from "../../mixin/alerts";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";

@@ -1,7 +1,8 @@
 /** Validated central settings from the committed cluster-01 stack file, optionally patched. */
 import * as fs from "fs";
 import * as path from "path";
-import { CentralSettings, parseStackConfig } from "../../config/stack-config";
+import { CentralSettings } from "../../config/central";
+import { parseStackConfig } from "../../config/stack";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { committedStackConfig, scratchDir } from ".";
 

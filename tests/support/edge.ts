@@ -1,7 +1,7 @@
 /** Helpers for the edge tests: validated edge config from the committed stack files. */
 import * as fs from "fs";
 import * as path from "path";
-import { EdgeStackConfig, parseStackConfig } from "../../config/stack-config";
+import { EdgeStackConfig, parseStackConfig } from "../../config/stack";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { committedStackConfig, scratchDir } from ".";
 

@@ -7,7 +7,7 @@ import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownTable, plotD
 import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../../bench/sampler";
 import { increase, percentile, ratePerSecond } from "../../bench/stats";
 import { edgeStackFile, scalingFactor } from "../../bench/synth-scale";
-import { parseStackConfig } from "../../config/stack-config";
+import { parseStackConfig } from "../../config/stack";
 import * as fs from "fs";
 import * as path from "path";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";

@@ -12,7 +12,7 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { CHARTS } from "../../components/shared/charts";
-import { ConfigError } from "../../config/stack-config";
+import { ConfigError } from "../../config/primitives";
 import { GRAFANA_DASHBOARD_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../../components/shared/conventions";
 import { centralOutputsSchema } from "../../config/outputs";
 import { mockBcryptHash, mockPem, mockSecretValue, RecordedResource, redactSecrets } from "../../synth/mock-runtime";

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
-import { ConfigError, parseStackConfig, StackConfig } from "../../config/stack-config";
+import { ConfigError } from "../../config/primitives";
+import { parseStackConfig, StackConfig } from "../../config/stack";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { committedStackConfig, PROJECT_DIR, scratchDir } from "../support";
 

@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { ConfigError, PROJECT } from "../../config/stack-config";
+import { ConfigError, PROJECT } from "../../config/primitives";
 import { redactSecrets, runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { synthesize, SynthesizedStack } from "../../synth/synth";

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
-import { ConfigError } from "../../config/stack-config";
+import { ConfigError } from "../../config/primitives";
 import { expectedTenants, loadFleet } from "../../config/fleet";
 import { synthesize } from "../../synth/synth";
 import { committedStackConfig, ENCRYPTED, PROJECT_DIR, scratchDir } from "../support";

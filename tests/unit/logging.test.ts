@@ -14,7 +14,8 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import * as YAML from "yaml";
 import { CHARTS } from "../../components/shared/charts";
-import { CentralSettings, LoggingSettings, parseStackConfig } from "../../config/stack-config";
+import { CentralSettings, LoggingSettings } from "../../config/central";
+import { parseStackConfig } from "../../config/stack";
 import { GRAFANA_DATASOURCE_LABEL } from "../../components/shared/conventions";
 import {
   ADMIN_TLS_SECRET,

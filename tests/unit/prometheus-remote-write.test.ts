@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { EdgeStackConfig, parseStackConfig } from "../../config/stack-config";
+import { EdgeStackConfig, parseStackConfig } from "../../config/stack";
 import { remoteWriteSpec } from "../../components/shared/remote-write";
 import { toPrometheusRemoteWrite } from "../../loopback/prometheus-remote-write";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
