@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { ParseOptions } from "./stack";
 
 /** Where the kubernetes provider's kubeconfig came from, and its content. */
 export interface Kubeconfig {
@@ -21,7 +20,7 @@ export function isInlineKubeconfig(value: string): boolean {
 export function resolveKubeconfig(
   value: string | undefined,
   context: string | undefined,
-  opts: ParseOptions,
+  opts: { projectDir?: string; env?: NodeJS.ProcessEnv },
   fail: (keyPath: (string | number)[], expected: string) => never,
 ): Kubeconfig {
   const env = opts.env ?? process.env;
