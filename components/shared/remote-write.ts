@@ -106,15 +106,3 @@ export function remoteWriteSpec(opts: RemoteWriteOptions): RemoteWriteSpec {
   }
   return spec;
 }
-
-/**
- * Remote-write counters per Prometheus generation. Since 2.23 (and in 3.x)
- * `samples_total` counts every sample sent, failed ones included; before 2.23 the sent
- * total was `failed_samples_total + succeeded_samples_total`.
- */
-export const REMOTE_WRITE_METRICS = {
-  failed: "prometheus_remote_storage_samples_failed_total",
-  sent: "prometheus_remote_storage_samples_total",
-  legacyFailed: "prometheus_remote_storage_failed_samples_total",
-  legacySucceeded: "prometheus_remote_storage_succeeded_samples_total",
-} as const;

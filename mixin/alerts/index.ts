@@ -18,7 +18,7 @@
 import * as YAML from "yaml";
 import { CentralStackConfig } from "../../config/stack";
 import { TenantRef } from "../../config/outputs";
-import { REMOTE_WRITE_METRICS } from "../../components/shared/remote-write";
+import { REMOTE_WRITE_METRICS } from "../selectors";
 
 export type Severity = "critical" | "warning";
 

@@ -13,7 +13,7 @@
  *   (`--query.auto-downsampling`), so history older than the raw retention answers.
  */
 import { parseDuration } from "../../config/duration";
-import { REMOTE_WRITE_METRICS } from "../../components/shared/remote-write";
+import { REMOTE_WRITE_METRICS } from "../../mixin/selectors";
 import { Expectations } from "./expectations";
 import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
 
