@@ -10,6 +10,12 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 
+/** The address every process of the harness listens on and is reached at. */
+export const LOOPBACK_HOST = "127.0.0.1";
+
+/** `host:port` of `port` on loopback, as listen flags and scrape targets take it. */
+export const loopback = (port: number) => `${LOOPBACK_HOST}:${port}`;
+
 /** Ports this process has handed out: a port chosen but not yet bound is not handed out twice. */
 const handedOut = new Set<number>();
 
@@ -33,7 +39,7 @@ function canListen(port: number): Promise<number | undefined> {
     const server = net.createServer();
     server.unref();
     server.on("error", () => resolve(undefined));
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(port, LOOPBACK_HOST, () => {
       const { port: bound } = server.address() as net.AddressInfo;
       server.close(() => resolve(bound));
     });
@@ -59,7 +65,7 @@ export async function freePort(): Promise<number> {
 export function listenOnLoopback(server: net.Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, LOOPBACK_HOST, () => resolve());
   });
 }
 
@@ -113,7 +119,9 @@ export interface ProcessOptions {
   dir: string;
   env?: NodeJS.ProcessEnv;
   /** A URL that answers 2xx once the process is ready. */
-  readyUrl: string;
+  readyUrl?: string;
+  /** Instead of `readyUrl`: true once the process is ready (a TLS endpoint, a file written, a port open). */
+  readyCheck?: () => Promise<boolean>;
   readyWithinMs?: number;
 }
 
@@ -154,11 +162,17 @@ export class ManagedProcess {
     const deadline = Date.now() + within;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`${this.opts.name} exited (code ${this.exitCode}) before it was ready:\n${this.logTail()}`);
-      if (await answers(this.opts.readyUrl)) return;
+      if (await this.isReady()) return;
       await sleep(200);
     }
     await this.stop();
-    throw new Error(`${this.opts.name} was not ready within ${within / 1000}s (${this.opts.readyUrl}):\n${this.logTail()}`);
+    throw new Error(`${this.opts.name} was not ready within ${within / 1000}s (${this.opts.readyUrl ?? "its readiness check"}):\n${this.logTail()}`);
+  }
+
+  private isReady(): Promise<boolean> {
+    if (this.opts.readyCheck) return this.opts.readyCheck().catch(() => false);
+    if (this.opts.readyUrl) return answers(this.opts.readyUrl);
+    throw new Error(`${this.opts.name}: ProcessOptions needs readyUrl or readyCheck`);
   }
 
   get name(): string {
