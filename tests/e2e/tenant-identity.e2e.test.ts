@@ -96,7 +96,7 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
     const agent = await startAgent(tmp, forged, {
       port: await freePort(),
       remoteWriteUrl: platform.urls.remoteWrite,
-      nodeExporterPort: Number(new URL(platform.processes.nodeExporter.opts.readyUrl).port),
+      nodeExporterPort: Number(new URL(platform.processes.nodeExporter.opts.readyUrl!).port),
       scrapeInterval: SCRAPE_INTERVAL,
       secretFile: agentSecretFiles(platform.pki, "tenant-a"),
     });
