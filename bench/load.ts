@@ -4,8 +4,7 @@
  * share; a cluster's share is split evenly between its agents (cluster-02's cluster agent and
  * its two tenants' agents), as the seed spreads its series over clusters and tenants.
  */
-import { ManagedProcess } from "../loopback/process";
-import { loopback } from "../loopback/thanos/process";
+import { loopback, ManagedProcess } from "../loopback/process";
 import { requireTool } from "../loopback/tools";
 
 /** The seed's fleet-wide active series at a 15s scrape interval (about 7,300 samples/s). */

@@ -14,8 +14,7 @@ import { SecretKeyRef } from "../components/shared/remote-write";
 import { toPrometheusRemoteWrite } from "./prometheus-remote-write";
 import { ReceivePki } from "./certificates";
 import { AgentPlan } from "./synth-plan";
-import { ManagedProcess } from "./process";
-import { loopback } from "./thanos/process";
+import { loopback, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 
 /** The operator's flag for a `spec.additionalArgs` entry. */

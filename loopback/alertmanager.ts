@@ -8,8 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { alertmanagerConfig } from "../mixin/alerts/routing";
 import { CentralStackConfig } from "../config/stack";
-import { ManagedProcess } from "./process";
-import { loopback } from "./thanos/process";
+import { loopback, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 
 export function startAlertmanager(dir: string, port: number, webhooks: CentralStackConfig["alertWebhooks"]): Promise<ManagedProcess> {

@@ -10,8 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CentralPrometheusValues } from "../components/central/prometheus-values";
-import { ManagedProcess } from "./process";
-import { loopback } from "./thanos/process";
+import { loopback, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 
 export interface ScrapeTarget {

@@ -7,7 +7,7 @@
  * with it (`PlatformOptions.extraScrapeJobs`).
  */
 import * as http from "http";
-import { closeServer, listenOnLoopback } from "./process";
+import { closeServer, listenOnLoopback, loopback } from "./process";
 
 export const PROBE_METRIC = "fault_probe_total";
 export const PROBE_JOB = "fault-probe";
@@ -46,7 +46,7 @@ export class CounterProbe {
 
   /** `host:port` for a scrape config's target. */
   get target(): string {
-    return `127.0.0.1:${this.port}`;
+    return loopback(this.port);
   }
 
   static metricsPath(agent: string): string {

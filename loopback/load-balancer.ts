@@ -6,7 +6,7 @@
  * side closes them, as with kube-proxy.
  */
 import * as net from "net";
-import { answers, closeServer, listenOnLoopback } from "./process";
+import { answers, closeServer, listenOnLoopback, loopback, LOOPBACK_HOST } from "./process";
 
 export interface Backend {
   name: string;
@@ -42,7 +42,7 @@ export class LoadBalancer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${loopback(this.port)}`;
   }
 
   private async probeAll(): Promise<void> {
@@ -84,7 +84,7 @@ export class LoadBalancer {
         client.destroy();
         return;
       }
-      const upstream = net.connect(backend.port, "127.0.0.1");
+      const upstream = net.connect(backend.port, LOOPBACK_HOST);
       this.sockets.add(upstream);
       upstream.once("close", () => this.sockets.delete(upstream));
       upstream.once("connect", () => {

@@ -20,7 +20,7 @@ import { issueReceivePki, ReceivePki } from "./certificates";
 import { LoadBalancer } from "./load-balancer";
 import { MinioServer, startMinio } from "./minio";
 import { startNodeExporter } from "./node-exporter";
-import { freePort, freePorts, ManagedProcess, stopAll } from "./process";
+import { freePort, freePorts, loopback, LOOPBACK_HOST, ManagedProcess, stopAll } from "./process";
 import { startQuery } from "./thanos/query";
 import { startQueryFrontend } from "./thanos/query-frontend";
 import { atLoopback, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes } from "./thanos/receive";
@@ -28,7 +28,7 @@ import { startRuler } from "./thanos/ruler";
 import { startSidecar } from "./thanos/sidecar";
 import { startStoreGateway } from "./thanos/store-gateway";
 import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
-import { loopback, ThanosPorts, writeObjstoreFile } from "./thanos/process";
+import { ThanosPorts, writeObjstoreFile } from "./thanos/process";
 import { WebhookSink } from "./webhook-sink";
 
 export interface PlatformOptions {
@@ -291,7 +291,7 @@ function localCentralOutputs(central: FleetPlan["central"], urls: PlatformUrls, 
   return {
     ...central.outputs,
     receiveRemoteWriteUrl: urls.remoteWrite,
-    receiveAddress: "127.0.0.1",
+    receiveAddress: LOOPBACK_HOST,
     queryUrl: urls.queryFrontend,
     grafanaUrl: "",
     ...(pki ? { receiveTls: { ...(central.outputs.receiveTls as object), ...receiveTlsOf(pki) } } : {}),

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as Minio from "minio";
 import { Credentials } from "../components/central/bucket-access";
 import { MinioPlan } from "./synth-plan";
-import { freePorts, ManagedProcess } from "./process";
+import { freePorts, loopback, LOOPBACK_HOST, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 
 const ALIAS = "local";
@@ -48,11 +48,11 @@ export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioSer
   const admin = { accessKey: "platform-admin", secretKey: randomKey() };
   const dataDir = path.join(dir, "minio-data");
   fs.mkdirSync(dataDir, { recursive: true });
-  const url = `http://127.0.0.1:${apiPort}`;
+  const url = `http://${loopback(apiPort)}`;
   const process = await ManagedProcess.start({
     name: "minio",
     binary: requireTool("minio"),
-    args: ["server", dataDir, "--address", `127.0.0.1:${apiPort}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
+    args: ["server", dataDir, "--address", loopback(apiPort), "--console-address", loopback(consolePort), "--quiet"],
     dir,
     env: { ...globalThis.process.env, MINIO_ROOT_USER: admin.accessKey, MINIO_ROOT_PASSWORD: admin.secretKey, MINIO_REGION: plan.region, MINIO_BROWSER: "on" },
     readyUrl: `${url}/minio/health/ready`,
@@ -73,16 +73,16 @@ export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioSer
   }
   for (const { user, policy } of plan.attachments) await mc(configDir, ["admin", "policy", "attach", ALIAS, policy, "--user", user]);
 
-  const endpoint = `127.0.0.1:${apiPort}`;
+  const endpoint = loopback(apiPort);
   return {
     process,
     endpoint,
     url,
-    consoleUrl: `http://127.0.0.1:${consolePort}`,
+    consoleUrl: `http://${loopback(consolePort)}`,
     admin,
     users,
     region: plan.region,
     client: (credentials) =>
-      new Minio.Client({ endPoint: "127.0.0.1", port: apiPort, useSSL: false, region: plan.region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
+      new Minio.Client({ endPoint: LOOPBACK_HOST, port: apiPort, useSSL: false, region: plan.region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
   };
 }

@@ -1,6 +1,5 @@
 /** node-exporter on loopback: the real node metrics every agent scrapes (the edges' DaemonSet). */
-import { ManagedProcess } from "./process";
-import { loopback } from "./thanos/process";
+import { loopback, ManagedProcess } from "./process";
 import { requireTool } from "./tools";
 
 export function startNodeExporter(dir: string, port: number): Promise<ManagedProcess> {

@@ -3,7 +3,7 @@
  * every notification it receives, per path (`/critical`, `/warning`).
  */
 import * as http from "http";
-import { closeServer, listenOnLoopback } from "./process";
+import { closeServer, listenOnLoopback, loopback } from "./process";
 
 /** Alertmanager's webhook payload (the fields the tests read). */
 export interface WebhookNotification {
@@ -42,7 +42,7 @@ export class WebhookSink {
   }
 
   url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `http://${loopback(this.port)}${path}`;
   }
 
   async stop(): Promise<void> {

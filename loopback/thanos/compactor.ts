@@ -4,8 +4,8 @@
  * deduplication of the receive replicas), waiting for new work like the chart's.
  */
 import { ThanosValues } from "../../components/central/thanos-values";
-import { ManagedProcess } from "../process";
-import { dataDir, extraArgs, loopback, startThanos } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { dataDir, extraArgs, startThanos } from "./process";
 
 export function compactorArgs(values: ThanosValues["compactor"], port: number, data: string, objstoreFile: string, waitInterval?: string): string[] {
   const { retention } = values;

@@ -6,15 +6,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ManagedProcess } from "../process";
+import { loopback, ManagedProcess } from "../process";
 import { requireTool } from "../tools";
 
 export interface ThanosPorts {
   http: number;
   grpc: number;
 }
-
-export const loopback = (port: number) => `127.0.0.1:${port}`;
 
 /** The objstore config (the Secret the chart mounts at /etc/thanos/objstore.yml), as a file. */
 export function writeObjstoreFile(dir: string, objstoreYaml: string): string {

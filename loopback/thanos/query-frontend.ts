@@ -6,8 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ThanosValues } from "../../components/central/thanos-values";
-import { ManagedProcess } from "../process";
-import { extraArgs, loopback, startThanos } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { extraArgs, startThanos } from "./process";
 
 export function queryFrontendArgs(values: ThanosValues["queryFrontend"], port: number, downstreamUrl: string, cacheFile: string | undefined): string[] {
   return [

@@ -5,8 +5,8 @@
  * static ones (the Prometheus sidecars), each at its loopback address.
  */
 import { ThanosValues } from "../../components/central/thanos-values";
-import { ManagedProcess } from "../process";
-import { extraArgs, loopback, startThanos, ThanosPorts } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { extraArgs, startThanos, ThanosPorts } from "./process";
 
 export function queryArgs(values: ThanosValues["query"], ports: ThanosPorts, endpoints: string[]): string[] {
   return [

@@ -15,8 +15,8 @@ import { RECEIVE_TLS_SECRET } from "../../components/central/receive-identity";
 import { RECEIVE_LIMITS_CONFIGMAP, ThanosLimitsConfig } from "../../components/central/receive-limits";
 import { Hashring, ThanosValues } from "../../components/central/thanos-values";
 import { ReceivePki } from "../certificates";
-import { freePorts, ManagedProcess, sleep } from "../process";
-import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./process";
+import { freePorts, loopback, ManagedProcess, sleep } from "../process";
+import { dataDir, extraArgs, startThanos, ThanosPorts } from "./process";
 
 export interface ReceiverPorts extends ThanosPorts {
   remoteWrite: number;

@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ThanosValues } from "../../components/central/thanos-values";
-import { ManagedProcess } from "../process";
-import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { dataDir, extraArgs, startThanos, ThanosPorts } from "./process";
 
 /** What Helm's `tpl` renders from a rule file the program escaped (`escapeForHelmTpl`). */
 export function renderHelmTpl(text: string): string {

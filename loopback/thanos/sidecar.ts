@@ -3,8 +3,8 @@
  * it serves the Prometheus' data to Query over the Store API and uploads its blocks with the
  * objstore config the program's Secret holds.
  */
-import { ManagedProcess } from "../process";
-import { loopback, startThanos, ThanosPorts } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { startThanos, ThanosPorts } from "./process";
 
 export function startSidecar(dir: string, ports: ThanosPorts, prometheus: { url: string; dataDir: string }, objstoreFile: string): Promise<ManagedProcess> {
   return startThanos("thanos-sidecar", dir, [

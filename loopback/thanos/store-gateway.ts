@@ -3,8 +3,8 @@
  * with the program's `storegateway` values, reading the bucket with the Thanos user's keys.
  */
 import { ThanosValues } from "../../components/central/thanos-values";
-import { ManagedProcess } from "../process";
-import { dataDir, extraArgs, loopback, startThanos, ThanosPorts } from "./process";
+import { loopback, ManagedProcess } from "../process";
+import { dataDir, extraArgs, startThanos, ThanosPorts } from "./process";
 
 /**
  * Time compression, not a setting of the program: the Store Gateway looks for new blocks
