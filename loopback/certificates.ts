@@ -10,7 +10,6 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import type { ReceivePkiPlan } from "./synth-plan";
 
 const run = promisify(execFile);
 
@@ -24,6 +23,15 @@ export interface CertificatePlan {
   validityPeriodHours: number;
   /** `@pulumi/tls` allowedUses, e.g. `client_auth`. */
   allowedUses: string[];
+}
+
+/** The receivers' remote-write PKI as the program declares it (ReceiveCertificates). */
+export interface ReceivePkiPlan {
+  ca: CertificatePlan;
+  /** The receivers' serving certificate (the leaf allowed `server_auth`). */
+  server: CertificatePlan;
+  /** One client certificate per tenant, by tenant id (the subject field the receivers read). */
+  clients: Record<string, CertificatePlan>;
 }
 
 export interface IssuedCertificate {

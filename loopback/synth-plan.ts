@@ -16,9 +16,8 @@ import { PrometheusAgentManifest } from "../components/edge/tenant-objects";
 import { CentralPrometheusValues } from "../components/central/prometheus-values";
 import { EdgePrometheusValues } from "../components/edge/prometheus-values";
 import { ThanosValues } from "../components/central/thanos-values";
-import { CertificatePlan } from "./certificates";
+import { CertificatePlan, ReceivePkiPlan } from "./certificates";
 import { PROJECT_DIR } from "../config/stack-files";
-
 
 interface RecordedResource {
   type: string;
@@ -62,15 +61,6 @@ export interface AgentPlan {
   externalLabels: Record<string, string>;
   remoteWrite: RemoteWriteSpec[];
   additionalArgs: AgentArgument[];
-}
-
-/** The receivers' remote-write PKI as the program declares it (ReceiveCertificates). */
-export interface ReceivePkiPlan {
-  ca: CertificatePlan;
-  /** The receivers' certificate, then one client certificate per tenant. */
-  server: CertificatePlan;
-  /** By tenant id (the subject field the receivers read). */
-  clients: Record<string, CertificatePlan>;
 }
 
 export interface CentralPlan {
@@ -173,7 +163,11 @@ function receivePkiPlan(plan: Plan): ReceivePkiPlan | undefined {
   return { ca: caPlan, server, clients: Object.fromEntries(clients.map((c) => [c.subject[TENANT_CERTIFICATE_FIELD], c])) };
 }
 
-/** The operator's `prometheus` external label value: `<namespace>/<name>`. */
+/**
+ * The agents of one edge stack: its cluster agent (the kube-prometheus-stack release's
+ * Prometheus in agent mode) and one per PrometheusAgent its TenantAgents declare. Each writes
+ * as the tenant its first remote write's header names.
+ */
 function edgeAgents(stackDir: string, plan: Plan): AgentPlan[] {
   const cluster = String(plan.outputs.cluster);
   const kps = releaseOfChart<EdgePrometheusValues>(stackDir, plan, "kube-prometheus-stack");
