@@ -2,8 +2,9 @@
 import { parseArgs } from "util";
 import { parseDuration } from "../../config/duration";
 import { EXPIRY_WARNING_DAYS } from "../../components/central/receive-identity";
-import { CheckSettings, DEFAULT_CHECK_SETTINGS } from "./checks";
+import { DEFAULT_CHECK_SETTINGS } from "./checks";
 import { DEFAULT_TIMEOUT_MS } from "./run";
+import { CheckSettings } from "./types";
 
 export const USAGE = `Usage: npm run verify -- (--outputs FILE | --stack NAME)... [options]
 

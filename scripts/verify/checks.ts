@@ -16,28 +16,7 @@ import { parseDuration } from "../../config/duration";
 import { REMOTE_WRITE_METRICS } from "../../mixin/selectors";
 import { Expectations } from "./expectations";
 import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
-
-/** One element of an instant vector. */
-export interface Sample {
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** One series of a range matrix: its `[unix seconds, value]` points. */
-export interface Series {
-  labels: Record<string, string>;
-  points: [number, number][];
-}
-
-/** A range query (`/api/v1/query_range`); times in unix seconds. */
-export interface RangeQuery {
-  query: string;
-  start: number;
-  end: number;
-  stepSeconds: number;
-  /** Thanos' `max_source_resolution`; absent, as most clients send it. */
-  maxSourceResolution?: string;
-}
+import { CheckSettings, QueryResults, RangeQuery, Report, Row, RowStatus, Sample, Series } from "./types";
 
 export interface ThanosComponent {
   name: string;
@@ -55,15 +34,6 @@ export const THANOS_COMPONENTS: readonly ThanosComponent[] = [
   { name: "store-gateway", jobRegex: ".*(store-?gateway|thanos-store).*" },
   { name: "compactor", jobRegex: ".*compact.*" },
 ];
-
-export interface CheckSettings {
-  /** A tenant whose newest `up` sample is older than this is stale. */
-  maxAgeSeconds: number;
-  /** A cluster fails when this fraction of its remote-written samples or more fail. */
-  maxFailureRatio: number;
-  /** Range of the remote-write rates, a PromQL duration. */
-  rateWindow: string;
-}
 
 export const DEFAULT_CHECK_SETTINGS: CheckSettings = { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m" };
 
@@ -146,56 +116,6 @@ export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "c
     components,
     limited: limitsQuery(expectations.centralCluster, settings),
   };
-}
-
-/** The answers to `Queries` (instant vectors) and to `HistoryQueries` (range matrices). */
-export interface QueryResults {
-  sampleAge: Sample[];
-  failedRate: Sample[];
-  sentRate: Sample[];
-  components: Record<string, Sample[]>;
-  history: { window: { start: number; end: number }; plain: Series[]; anyResolution: Series[] };
-  limited: Sample[];
-}
-
-export type RowStatus =
-  | "ok"
-  | "stale"
-  | "missing"
-  | "failing"
-  | "no-data"
-  | "no-history"
-  | "down"
-  | "no-targets"
-  | "unexpected"
-  | "limited"
-  | "expiring"
-  | "expired"
-  | "invalid"
-  | "plain-http";
-
-export interface Row {
-  /** `samples` (per tenant), `remote-write` and `history` (per cluster) or a Thanos component's name. */
-  check: string;
-  cluster: string;
-  tenant?: string;
-  status: RowStatus;
-  /** False when this row makes verify fail. */
-  ok: boolean;
-  /** True for a passing row that still needs attention (a certificate about to expire, plain-http lab mode). */
-  warning?: boolean;
-  /** Age of the newest `up` sample, seconds; absent when none was found. */
-  newestSampleAgeSeconds?: number;
-  detail: string;
-}
-
-export interface Report {
-  healthy: boolean;
-  queryUrl: string;
-  settings: CheckSettings;
-  rows: Row[];
-  /** Warnings the query API returned (e.g. a partial response). */
-  warnings: string[];
 }
 
 /** "42s", "4m05s", "2h03m", "3d04h". */

@@ -3,7 +3,7 @@
  * which Thanos Query and Query Frontend serve too. Every failure becomes a `QueryApiError`
  * that says what to do.
  */
-import { RangeQuery, Sample, Series } from "./checks";
+import { RangeQuery, Sample, Series } from "./types";
 
 export class QueryApiError extends Error {
   constructor(message: string) {

@@ -1,5 +1,6 @@
 /** Renders a verify report for people (a table) and for machines (JSON). */
-import { formatAge, Report } from "./checks";
+import { formatAge } from "./checks";
+import { Report } from "./types";
 
 const COLUMNS = ["CHECK", "CLUSTER", "TENANT", "STATUS", "NEWEST SAMPLE", "DETAIL"] as const;
 

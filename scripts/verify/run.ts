@@ -1,7 +1,8 @@
 /** Runs every check against one query endpoint and evaluates the answers. */
-import { buildQueries, CheckSettings, DEFAULT_CHECK_SETTINGS, evaluate, historyQueries, Report } from "./checks";
+import { buildQueries, DEFAULT_CHECK_SETTINGS, evaluate, historyQueries } from "./checks";
 import { Expectations } from "./expectations";
 import { httpQueryClient, QueryClient } from "./query-api";
+import { CheckSettings, Report } from "./types";
 
 export interface VerifyOptions {
   expectations: Expectations;

@@ -12,8 +12,8 @@
  */
 import { X509Certificate } from "crypto";
 import { EXPIRY_WARNING_DAYS, plainHttpWarning } from "../../components/central/receive-identity";
-import type { CheckSettings, Row, Sample } from "./checks";
 import { Expectations } from "./expectations";
+import { CheckSettings, Row, Sample } from "./types";
 
 /** What a refusal looks like to the agent, per limit (the `limit` label of the receivers' metric). */
 const REFUSALS: Record<string, { code: number; what: string }> = {

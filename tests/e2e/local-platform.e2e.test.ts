@@ -19,7 +19,7 @@ import { durationMs } from "../../config/duration";
 import { uploadHistoricalBlock } from "../../loopback/history";
 import { startPlatform, LocalPlatform } from "../../loopback/local-platform";
 import { waitFor } from "../../loopback/process";
-import { Report } from "../../scripts/verify/checks";
+import { Report } from "../../scripts/verify/types";
 import { Expectations } from "../../scripts/verify/expectations";
 import { centralConfig } from "../support/alerting";
 import { describeWithPlatformTools } from "../support";

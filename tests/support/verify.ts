@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalPlatform } from "../../loopback/local-platform";
 import { waitFor } from "../../loopback/process";
-import { Report } from "../../scripts/verify/checks";
+import { Report } from "../../scripts/verify/types";
 import { expectationsFrom, Expectations, parseStackOutputs } from "../../scripts/verify/expectations";
 import { renderTable } from "../../scripts/verify/report";
 import { verify } from "../../scripts/verify/run";

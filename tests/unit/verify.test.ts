@@ -6,24 +6,13 @@ import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { EXPIRY_WARNING_DAYS } from "../../components/central/receive-identity";
 import { parseVerifyArgs, UsageError } from "../../scripts/verify/args";
-import {
-  buildQueries,
-  DEFAULT_CHECK_SETTINGS,
-  evaluate,
-  formatAge,
-  historyQueries,
-  QueryResults,
-  RangeQuery,
-  Report,
-  Sample,
-  Series,
-  THANOS_COMPONENTS,
-} from "../../scripts/verify/checks";
+import { buildQueries, DEFAULT_CHECK_SETTINGS, evaluate, formatAge, historyQueries, THANOS_COMPONENTS } from "../../scripts/verify/checks";
 import { expectationsFrom, Expectations, OutputsError, parseStackOutputs } from "../../scripts/verify/expectations";
 import { httpQueryClient, parseSampleValue, QueryApiError, QueryClient } from "../../scripts/verify/query-api";
 import { renderJson, renderTable } from "../../scripts/verify/report";
 import { verify } from "../../scripts/verify/run";
 import { pulumiStackOutputs, readOutputsFile } from "../../scripts/verify/sources";
+import { QueryResults, RangeQuery, Report, Sample, Series } from "../../scripts/verify/types";
 import { PROJECT_DIR, scratchDir } from "../support";
 
 /** A real certificate (public, no key) valid until 2036-11-21T06:23:47Z; the checks only read its notAfter. */
