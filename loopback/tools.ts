@@ -34,6 +34,25 @@ export interface ToolSpec {
    * the wrapper), versioned by these files, which join the cache key.
    */
   localSources?: readonly string[];
+  /** `-ldflags` upstream's release build sets: the version the binary reports. */
+  ldflags?: readonly string[];
+  /**
+   * Generated files a `go:embed` of the wrapper's own main needs, copied from the pinned
+   * module's zip into a copy of the wrapper before the build (they are never committed);
+   * a JSON file may get its top-level "version" set.
+   */
+  moduleFiles?: { module: string; files: readonly { from: string; to: string; setVersion?: string }[] };
+  /** Files of the pinned module the tool needs at run time, concatenated into one file beside the binaries. */
+  bundle?: { module: string; files: readonly string[]; into: string };
+  /** Binaries `go install` names after their package directory, renamed to the name users know. */
+  rename?: Readonly<Record<string, string>>;
+}
+
+/** The version kube-apiserver and friends report; without it they say v0.0.0-master. */
+function kubernetesVersionFlags(version: string): string[] {
+  const [major, minor] = version.replace(/^v/, "").split(".");
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: "clean", gitCommit: `${version}-module-proxy`, buildDate: "2026-01-01T00:00:00Z" };
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => Object.entries(vars).map(([key, value]) => `-X ${pkg}.${key}=${value}`));
 }
 
 export const TOOLS = {
@@ -51,6 +70,56 @@ export const TOOLS = {
   nodeExporter: { dir: "node-exporter", module: "github.com/prometheus/node_exporter", binaries: ["node_exporter"] },
   // The benchmark's scrape target, avalanche's shape; the module proxy does not serve avalanche itself.
   loadgen: { dir: "loadgen", module: "multicluster-metrics/tools/loadgen", binaries: ["loadgen"], localSources: ["main.go"] },
+  // The real Pulumi engine (engine tests, loopback/engine/): the CLI, the Node.js language host
+  // (the newest sdk that still holds it as a package) and the Kubernetes provider.
+  pulumi: {
+    dir: "pulumi",
+    module: "github.com/pulumi/pulumi/pkg/v3",
+    binaries: ["pulumi"],
+    tags: ["osusergo", "grpcnotrace"],
+    ldflags: ["-s", "-w", "-X", "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.276.0"],
+  },
+  pulumiLanguageNodejs: {
+    dir: "pulumi-language-nodejs",
+    module: "github.com/pulumi/pulumi/sdk/v3",
+    binaries: ["pulumi-language-nodejs"],
+    ldflags: ["-X", "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.68.0"],
+  },
+  // Reports the version of the pinned @pulumi/kubernetes package, which is the plugin version
+  // the program asks the engine for; the code is the newest provider module the proxy serves.
+  pulumiResourceKubernetes: {
+    dir: "pulumi-resource-kubernetes",
+    module: "github.com/pulumi/pulumi-kubernetes/provider/v4",
+    binaries: ["pulumi-resource-kubernetes"],
+    localSources: ["main.go"],
+    ldflags: ["-X", "github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=4.34.2"],
+    moduleFiles: {
+      module: "github.com/pulumi/pulumi-kubernetes/provider/v4",
+      files: [
+        { from: "cmd/pulumi-resource-kubernetes/schema.json", to: "schema.json", setVersion: "4.34.2" },
+        { from: "cmd/pulumi-resource-kubernetes/terraform-mapping.json", to: "terraform-mapping.json" },
+      ],
+    },
+  },
+  // A loopback control plane: one etcd, kube-apiservers, controllers, and KWOK's simulated nodes.
+  etcd: { dir: "etcd", module: "go.etcd.io/etcd/server/v3", binaries: ["etcd"], rename: { server: "etcd" } },
+  kubernetes: {
+    dir: "kubernetes",
+    module: "k8s.io/kubernetes",
+    binaries: ["kube-apiserver", "kube-controller-manager", "kube-scheduler"],
+    tags: ["selinux", "notest", "grpcnotrace"],
+    ldflags: kubernetesVersionFlags("v1.36.3"),
+  },
+  kwok: {
+    dir: "kwok",
+    module: "sigs.k8s.io/kwok",
+    binaries: ["kwok"],
+    bundle: {
+      module: "sigs.k8s.io/kwok",
+      files: ["kustomize/stage/node/fast/node-initialize.yaml", "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml", "kustomize/stage/pod/fast/pod-ready.yaml", "kustomize/stage/pod/fast/pod-complete.yaml", "kustomize/stage/pod/fast/pod-delete.yaml"],
+      into: "kwok-stages.yaml",
+    },
+  },
 } as const satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;
@@ -79,7 +148,7 @@ function cacheKey(spec: ToolSpec): string {
   const files = ["go.mod", "go.sum", ...(spec.localSources ?? [])].map((file) => path.join(TOOLS_DIR, spec.dir, file));
   for (const file of files) if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
   hash.update((spec.tags ?? []).join(","));
-  hash.update(JSON.stringify(spec.generatedAssets ?? null));
+  hash.update(JSON.stringify([spec.generatedAssets, spec.ldflags, spec.moduleFiles, spec.bundle, spec.rename]));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -161,6 +230,45 @@ async function moduleWithAssets(spec: ToolSpec, work: string, env: NodeJS.Proces
   return copy;
 }
 
+/** Where `go mod download` put the pinned version of `module` (the wrapper's go.mod pins it). */
+async function moduleDir(spec: ToolSpec, module: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const version = pinnedVersion({ ...spec, module, localSources: undefined });
+  const download = JSON.parse(await run("go", ["mod", "download", "-json", `${module}@${version}`], { cwd: path.join(TOOLS_DIR, spec.dir), env })) as { Dir: string };
+  return download.Dir;
+}
+
+/** A copy of the wrapper module in `work` with the generated files its main embeds, from the pinned module. */
+async function wrapperWithModuleFiles(spec: ToolSpec, work: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { module, files } = spec.moduleFiles!;
+  const source = await moduleDir(spec, module, env);
+  const copy = path.join(work, "wrapper");
+  fs.mkdirSync(copy);
+  for (const file of ["go.mod", "go.sum", ...(spec.localSources ?? [])]) fs.copyFileSync(path.join(TOOLS_DIR, spec.dir, file), path.join(copy, file));
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(source, file.from), "utf8");
+    fs.writeFileSync(path.join(copy, file.to), file.setVersion ? JSON.stringify({ ...JSON.parse(text), version: file.setVersion }) : text);
+  }
+  return copy;
+}
+
+/** After `go install`: binaries renamed to their usual names, and the run-time files bundled beside them. */
+async function finishBuild(spec: ToolSpec, staging: string, env: NodeJS.ProcessEnv): Promise<void> {
+  for (const [from, to] of Object.entries(spec.rename ?? {})) fs.renameSync(path.join(staging, from), path.join(staging, to));
+  if (spec.bundle) {
+    const source = await moduleDir(spec, spec.bundle.module, env);
+    const parts = spec.bundle.files.map((file) => fs.readFileSync(path.join(source, file), "utf8").trim());
+    fs.writeFileSync(path.join(staging, spec.bundle.into), parts.join("\n---\n") + "\n");
+  }
+}
+
+/** KWOK's stages (node and pod lifecycles), bundled beside its binary by the build. */
+export function kwokStagesFile(env: NodeJS.ProcessEnv = process.env): string {
+  const spec: ToolSpec = TOOLS.kwok;
+  const file = path.join(toolBinDir(spec, env), spec.bundle!.into);
+  if (!fs.existsSync(file)) throw new ToolMissingError("kwok");
+  return file;
+}
+
 export interface BuildResult {
   name: ToolName;
   version: string;
@@ -196,9 +304,20 @@ export async function buildTools(opts: { env?: NodeJS.ProcessEnv; log?: (line: s
     try {
       // GOFLAGS=-mod=readonly: the committed go.sum is the whole truth; nothing is resolved anew.
       const buildEnv = { ...env, GOBIN: staging, GOFLAGS: "-mod=readonly", CGO_ENABLED: "0" };
-      const cwd = spec.generatedAssets ? await moduleWithAssets(spec, work, buildEnv) : path.join(TOOLS_DIR, spec.dir);
-      const args = ["install", "-trimpath", ...(spec.tags ? [`-tags=${spec.tags.join(",")}`] : []), "tool"];
+      const cwd = spec.generatedAssets
+        ? await moduleWithAssets(spec, work, buildEnv)
+        : spec.moduleFiles
+          ? await wrapperWithModuleFiles(spec, work, buildEnv)
+          : path.join(TOOLS_DIR, spec.dir);
+      const args = [
+        "install",
+        "-trimpath",
+        ...(spec.tags ? [`-tags=${spec.tags.join(",")}`] : []),
+        ...(spec.ldflags ? [`-ldflags=${spec.ldflags.join(" ")}`] : []),
+        "tool",
+      ];
       await run("go", args, { cwd, env: buildEnv });
+      await finishBuild(spec, staging, buildEnv);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(staging, dir);
     } catch (err) {
