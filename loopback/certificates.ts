@@ -34,7 +34,8 @@ export interface ReceivePkiPlan {
   clients: Record<string, CertificatePlan>;
 }
 
-export interface IssuedCertificate {
+/** A certificate openssl issued on disk: its files, and its PEM. */
+export interface CertificateFiles {
   certFile: string;
   keyFile: string;
   certPem: string;
@@ -91,7 +92,7 @@ const hoursToDays = (hours: number) => Math.max(1, Math.ceil(hours / 24));
 export class LocalCa {
   private constructor(
     private readonly dir: string,
-    readonly cert: IssuedCertificate,
+    readonly cert: CertificateFiles,
   ) {}
 
   /** The self-signed CA of `plan` (its subject, validity and uses) in `dir`. */
@@ -122,7 +123,7 @@ export class LocalCa {
   }
 
   /** A leaf certificate signed by this CA, valid `days` (the plan's validity unless given). */
-  async issue(plan: CertificatePlan, days = hoursToDays(plan.validityPeriodHours)): Promise<IssuedCertificate> {
+  async issue(plan: CertificatePlan, days = hoursToDays(plan.validityPeriodHours)): Promise<CertificateFiles> {
     const base = path.join(this.dir, plan.name);
     const keyFile = `${base}.key`;
     const certFile = `${base}.crt`;
@@ -155,16 +156,16 @@ export class LocalCa {
 /** The receivers' PKI on loopback: the CA, the receivers' certificate, and each tenant's client certificate. */
 export interface ReceivePki {
   ca: LocalCa;
-  server: IssuedCertificate;
+  server: CertificateFiles;
   /** By tenant id. */
-  clients: Record<string, IssuedCertificate>;
+  clients: Record<string, CertificateFiles>;
 }
 
 /** Issues everything the synth's ReceiveCertificates plan declares, in `dir`. */
 export async function issueReceivePki(dir: string, plan: ReceivePkiPlan): Promise<ReceivePki> {
   const ca = await LocalCa.create(dir, plan.ca);
   const server = await ca.issue(plan.server);
-  const clients: Record<string, IssuedCertificate> = {};
+  const clients: Record<string, CertificateFiles> = {};
   for (const [tenant, client] of Object.entries(plan.clients)) clients[tenant] = await ca.issue(client);
   return { ca, server, clients };
 }
