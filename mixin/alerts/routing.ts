@@ -5,7 +5,7 @@
  */
 import * as YAML from "yaml";
 import { CentralStackConfig } from "../../config/stack";
-import { ALERTS, Severity } from ".";
+import { ALERTS, Severity } from "./model";
 
 export interface WebhookConfig {
   url: string;
