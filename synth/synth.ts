@@ -74,6 +74,65 @@ function stackFilesIn(dir: string): StackFile[] {
   return files;
 }
 
+/** A stack file as the program will see it: Pulumi's flat config, its secret keys, and the parsed config. */
+interface ParsedStack {
+  file: StackFile;
+  config: Record<string, string>;
+  secretKeys: string[];
+  parsedConfig: StackConfig;
+}
+
+/** The stack files of `stackDir`, after checking that every wanted stack has one and no file holds a plaintext secret. */
+function checkedStackFiles(stackDir: string, wanted: string[] = []): StackFile[] {
+  const files = stackFilesIn(stackDir);
+  for (const stack of wanted) {
+    if (!files.some((f) => f.stack === stack)) throw new SynthError(`--stack ${stack}: no stack file Pulumi.${stack}.yaml in ${stackDir} (stacks: ${files.map((f) => f.stack).join(", ")})`);
+  }
+  for (const file of files) checkNoPlaintextSecrets(file);
+  return files;
+}
+
+/** Runs `fn` with $KUBECONFIG set to a scratch file holding `kubeconfig`; restores $KUBECONFIG and removes the file after. */
+async function withKubeconfig<T>(kubeconfig: string, fn: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "synth-kubeconfig-"));
+  const kubeconfigPath = path.join(scratch, "kubeconfig.yaml");
+  fs.writeFileSync(kubeconfigPath, kubeconfig);
+  const previous = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = kubeconfigPath;
+  try {
+    return await fn({ ...process.env, KUBECONFIG: kubeconfigPath });
+  } finally {
+    if (previous === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = previous;
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The stacks to run, central first: the selected ones, plus central when a selected edge reads its outputs. */
+function runOrder(parsed: ParsedStack[], selected: Set<string>): ParsedStack[] {
+  const centralNeeded = parsed.some((p) => selected.has(p.file.stack) && p.parsedConfig.role === "edge");
+  return [...parsed.filter((p) => p.parsedConfig.role === "central"), ...parsed.filter((p) => p.parsedConfig.role === "edge")].filter(
+    (p) => selected.has(p.file.stack) || (centralNeeded && p.parsedConfig.role === "central"),
+  );
+}
+
+/** Runs one stack's program under mocks; its outputs join `stackOutputs` under every name a StackReference may use. */
+async function synthesizeStack(p: ParsedStack, stackDir: string, stackOutputs: Record<string, Record<string, unknown>>): Promise<SynthesizedStack> {
+  const started = Date.now();
+  const config = p.parsedConfig;
+  const result = await runMockStack({
+    project: PROJECT,
+    stack: p.file.stack,
+    config: p.config,
+    secretKeys: p.secretKeys,
+    stackOutputs,
+    loadBalancerAddress: config.role === "central" ? (config.central.receive.service.loadBalancerIP ?? DEFAULT_LB_ADDRESS) : undefined,
+    program: () => withProjectDir(stackDir, program),
+  });
+  for (const name of referenceNames(p.file.stack)) stackOutputs[name] = result.outputs;
+  return { stack: p.file.stack, config, result, releases: releasesOf(result.resources), elapsedMs: Date.now() - started };
+}
+
 /**
  * Checks the fleet and runs every selected stack, writing nothing: the results and the
  * files `synthesize` would write.
@@ -81,24 +140,12 @@ function stackFilesIn(dir: string): StackFile[] {
 export async function synthesizeFiles(opts: SynthOptions = {}): Promise<{ results: SynthesizedStack[]; files: OutputFiles; fleet: Fleet }> {
   const stackDir = path.resolve(opts.stackDir ?? PROJECT_DIR);
   const log = opts.log ?? (() => undefined);
-  const files = stackFilesIn(stackDir);
-  for (const wanted of opts.stacks ?? []) {
-    if (!files.some((f) => f.stack === wanted)) throw new SynthError(`--stack ${wanted}: no stack file Pulumi.${wanted}.yaml in ${stackDir} (stacks: ${files.map((f) => f.stack).join(", ")})`);
-  }
-  for (const file of files) checkNoPlaintextSecrets(file);
-
+  const files = checkedStackFiles(stackDir, opts.stacks);
   // A throwaway kubeconfig with every stack's context stands in for the user's.
-  const contexts = files.map((f) => String(f.config[`${PROJECT}:kubeContext`] ?? f.stack));
-  const kubeconfig = mockKubeconfigFor(contexts);
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "synth-kubeconfig-"));
-  const kubeconfigPath = path.join(scratch, "kubeconfig.yaml");
-  fs.writeFileSync(kubeconfigPath, kubeconfig);
-  const env = { ...process.env, KUBECONFIG: kubeconfigPath };
-  const previousKubeconfig = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = kubeconfigPath;
-  try {
-    // Validate every file before anything runs; central stacks go first.
-    const parsed = files.map((file) => {
+  const kubeconfig = mockKubeconfigFor(files.map((f) => String(f.config[`${PROJECT}:kubeContext`] ?? f.stack)));
+  return withKubeconfig(kubeconfig, async (env) => {
+    // Validate every file before anything runs.
+    const parsed = files.map((file): ParsedStack => {
       const pulumiConfig = toPulumiConfig(file, kubeconfig, opts.decrypted?.[file.stack]);
       return { file, ...pulumiConfig, parsedConfig: parseFlat(file, pulumiConfig.config, stackDir, env) };
     });
@@ -106,40 +153,18 @@ export async function synthesizeFiles(opts: SynthOptions = {}): Promise<{ result
     const fleet = loadFleet(stackDir);
     log(describeFleet(fleet));
     const selected = new Set(opts.stacks ?? files.map((f) => f.stack));
-    const centralNeeded = parsed.some((p) => selected.has(p.file.stack) && p.parsedConfig.role === "edge");
-    const order = [...parsed.filter((p) => p.parsedConfig.role === "central"), ...parsed.filter((p) => p.parsedConfig.role === "edge")].filter(
-      (p) => selected.has(p.file.stack) || (centralNeeded && p.parsedConfig.role === "central"),
-    );
-
     const stackOutputs: Record<string, Record<string, unknown>> = {};
     const results: SynthesizedStack[] = [];
     const output: OutputFiles = new Map([["kubeconfig.yaml", kubeconfig]]);
-    for (const p of order) {
-      const started = Date.now();
-      const config = p.parsedConfig;
-      const result = await runMockStack({
-        project: PROJECT,
-        stack: p.file.stack,
-        config: p.config,
-        secretKeys: p.secretKeys,
-        stackOutputs,
-        loadBalancerAddress: config.role === "central" ? (config.central.receive.service.loadBalancerIP ?? DEFAULT_LB_ADDRESS) : undefined,
-        program: () => withProjectDir(stackDir, program),
-      });
-      for (const name of referenceNames(p.file.stack)) stackOutputs[name] = result.outputs;
-      const synthesized = { stack: p.file.stack, config, result, releases: releasesOf(result.resources), elapsedMs: Date.now() - started };
-      if (selected.has(p.file.stack)) {
-        for (const [rel, text] of renderStack(synthesized, fleet)) output.set(rel, text);
-        results.push(synthesized);
-        log(summary(synthesized));
-      }
+    for (const p of runOrder(parsed, selected)) {
+      const synthesized = await synthesizeStack(p, stackDir, stackOutputs);
+      if (!selected.has(p.file.stack)) continue;
+      for (const [rel, text] of renderStack(synthesized, fleet)) output.set(rel, text);
+      results.push(synthesized);
+      log(summary(synthesized));
     }
     return { results, files: output, fleet };
-  } finally {
-    if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = previousKubeconfig;
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
