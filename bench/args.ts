@@ -91,66 +91,42 @@ function list(flag: string, text: string | undefined, min: number): number[] {
   return values;
 }
 
+function directory(flag: string, text: string | undefined): string {
+  if (!text) throw new BenchArgsError(`${flag}: expected a directory`);
+  return text;
+}
+
+function queryLevels(flag: string, text: string | undefined): BenchArgs["queryLevels"] {
+  if (text !== "all" && text !== "first") throw new BenchArgsError(`${flag}: expected all or first, got ${text ?? "nothing"}`);
+  return text;
+}
+
+/** The options that take a value: how each reads it into the options. */
+const VALUE_FLAGS = new Map<string, (args: BenchArgs, flag: string, text: string | undefined) => void>([
+  ["--levels", (a, f, t) => void (a.levels = list(f, t, 0.001))],
+  ["--max-level", (a, f, t) => void (a.maxLevel = number(f, t, 0))],
+  ["--minutes", (a, f, t) => void (a.minutes = number(f, t, 0.1))],
+  ["--warmup", (a, f, t) => void (a.warmupMinutes = number(f, t, 0))],
+  ["--level-minutes", (a, f, t) => void (a.levelMinutes = number(f, t, 0.1))],
+  ["--settle", (a, f, t) => void (a.settleMinutes = number(f, t, 0))],
+  ["--query-levels", (a, f, t) => void (a.queryLevels = queryLevels(f, t))],
+  ["--synth-sizes", (a, f, t) => void (a.synthSizes = list(f, t, 1))],
+  ["--label-count", (a, f, t) => void (a.labelCount = integer(f, t, 0))],
+  ["--targets-per-agent", (a, f, t) => void (a.targetsPerAgent = integer(f, t, 1))],
+  ["--lag-limit", (a, f, t) => void (a.lagLimitSeconds = number(f, t, 0.1))],
+  ["--out", (a, f, t) => void (a.out = directory(f, t))],
+  ["--dir", (a, f, t) => void (a.dir = directory(f, t))],
+]);
+
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const next = () => argv[++i];
-    switch (flag) {
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
-      case "--levels":
-        args.levels = list(flag, next(), 0.001);
-        break;
-      case "--max-level":
-        args.maxLevel = number(flag, next(), 0);
-        break;
-      case "--minutes":
-        args.minutes = number(flag, next(), 0.1);
-        break;
-      case "--warmup":
-        args.warmupMinutes = number(flag, next(), 0);
-        break;
-      case "--level-minutes":
-        args.levelMinutes = number(flag, next(), 0.1);
-        break;
-      case "--settle":
-        args.settleMinutes = number(flag, next(), 0);
-        break;
-      case "--no-queries":
-        args.queries = false;
-        break;
-      case "--query-levels": {
-        const value = next();
-        if (value !== "all" && value !== "first") throw new BenchArgsError(`--query-levels: expected all or first, got ${value ?? "nothing"}`);
-        args.queryLevels = value;
-        break;
-      }
-      case "--synth-sizes":
-        args.synthSizes = list(flag, next(), 1);
-        break;
-      case "--label-count":
-        args.labelCount = integer(flag, next(), 0);
-        break;
-      case "--targets-per-agent":
-        args.targetsPerAgent = integer(flag, next(), 1);
-        break;
-      case "--lag-limit":
-        args.lagLimitSeconds = number(flag, next(), 0.1);
-        break;
-      case "--out":
-        args.out = next() ?? "";
-        if (!args.out) throw new BenchArgsError("--out: expected a directory");
-        break;
-      case "--dir":
-        args.dir = next();
-        if (!args.dir) throw new BenchArgsError("--dir: expected a directory");
-        break;
-      default:
-        throw new BenchArgsError(`unknown argument ${flag}`);
-    }
+    const readValue = VALUE_FLAGS.get(flag);
+    if (flag === "--help" || flag === "-h") args.help = true;
+    else if (flag === "--no-queries") args.queries = false;
+    else if (readValue) readValue(args, flag, argv[++i]);
+    else throw new BenchArgsError(`unknown argument ${flag}`);
   }
   if (args.levels.length === 0 && args.synthSizes.length === 0) throw new BenchArgsError("--levels and --synth-sizes are both empty: nothing to measure");
   return args;

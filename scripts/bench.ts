@@ -13,10 +13,10 @@ import { freePort, loopback, sleep } from "../loopback/process";
 import { startPlatform, LocalPlatform } from "../loopback/local-platform";
 import { findTool, ToolMissingError } from "../loopback/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
-import { dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
+import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { Sampler, summarize } from "../bench/sampler";
-import { measureSynthScale, scalingFactor } from "../bench/synth-scale";
+import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
 
 const log = (line: string) => console.log(`bench: ${line}`);
@@ -41,7 +41,15 @@ async function sizeGenerators(generators: Map<string, LoadGenerator>, agents: Ag
   return sizes;
 }
 
-function startProgress(sampler: Sampler, state: { level: number; phase: string; phaseEnds: number; began: number }): NodeJS.Timeout {
+/** What the progress line shows: the level and phase running, and when the phase ends. */
+interface Progress {
+  level: number;
+  phase: string;
+  phaseEnds: number;
+  began: number;
+}
+
+function startProgress(sampler: Sampler, state: Progress): NodeJS.Timeout {
   return setInterval(() => {
     const recent = summarize(sampler.since(Date.now() / 1000 - 30));
     const elapsed = Math.round((Date.now() - state.began) / 1000);
@@ -54,73 +62,105 @@ function startProgress(sampler: Sampler, state: { level: number; phase: string; 
   }, 15_000);
 }
 
+/** Everything a level's measurement uses, set up once for the run. */
+interface LevelRun {
+  platform: LocalPlatform;
+  args: BenchArgs;
+  generators: Map<string, LoadGenerator>;
+  sampler: Sampler;
+  progress: Progress;
+  /** Active series per agent before any generator serves. */
+  baseline: Map<string, number>;
+  queries: DashboardQuery[];
+}
+
+/** What every agent carries before any generator: its own metrics, node-exporter's, the scrape's own series. */
+async function measureBaseline(sampler: Sampler): Promise<Map<string, number>> {
+  log("baseline: every agent's own series, before the load generators start");
+  await sleep(2 * SEED_SCRAPE_INTERVAL_SECONDS * 1000 + 10_000);
+  const first = (await sampler.read()) ?? sampler.readings[sampler.readings.length - 1];
+  const baseline = new Map(first.agents.map((a) => [a.agent, a.activeSeries]));
+  log(`baseline series per agent: ${[...baseline].map(([a, n]) => `${a} ${n}`).join(", ")}`);
+  return baseline;
+}
+
+/** Why `level` is not started: the memory it would take on top of `previous`'s would leave less than the reserve available. */
+function memoryGuard(run: LevelRun, previous: LevelResult | undefined, level: number): string | undefined {
+  if (!previous) return undefined;
+  const last = previous.window;
+  const grow = level / previous.level - 1;
+  const needed = grow * ((last.receiverRssBytes ?? 0) * run.platform.receivers.length + (last.agentRssMeanBytes ?? 0) * run.platform.fleet.agents.length);
+  if (memAvailableBytes() - needed >= run.args.memoryReserveBytes) return undefined;
+  return `memory guard: ${level}x would need about ${(needed / 2 ** 30).toFixed(1)} GiB more, leaving under ${(run.args.memoryReserveBytes / 2 ** 30).toFixed(0)} GiB available`;
+}
+
+/** Times the dashboard queries (and the one over every load series) through the Query Frontend while the level's load runs. */
+async function timeQueries(run: LevelRun, level: number): Promise<LevelResult["queries"]> {
+  Object.assign(run.progress, { phase: "queries", phaseEnds: Date.now() });
+  const timings = await measureQueries({
+    queryFrontendUrl: run.platform.urls.queryFrontend,
+    queryFrontend: run.platform.processes.queryFrontend,
+    queries: [...run.queries, LOAD_QUERY],
+    progress: (done, total) => done % 20 === 0 && log(`level ${level}x queries: ${done}/${total}`),
+  });
+  const queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings };
+  for (const s of queries.summary) log(`level ${level}x dashboard queries ${s.range} ${s.cache}: p50 ${s.p50Ms?.toFixed(0)} ms, p99 ${s.p99Ms?.toFixed(0)} ms, ${s.errors} errors`);
+  for (const s of queries.loadQuery) log(`level ${level}x query over every load series ${s.range} ${s.cache}: ${s.p50Ms?.toFixed(0)} ms${s.errors ? " (failed)" : ""}`);
+  return queries;
+}
+
+/** One level: the generators resized, a warm-up, the measurement window, its verdict, and the queries when asked for. */
+async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> {
+  const { args, progress } = run;
+  const first = level === args.levels[0];
+  const generatorSeries = await sizeGenerators(run.generators, run.platform.fleet.agents, run.baseline, level);
+  const offeredSeries = level * SEED_ACTIVE_SERIES;
+  const warmupMs = (first ? args.warmupMinutes : args.settleMinutes) * 60_000;
+  const windowMs = (first ? args.minutes : args.levelMinutes) * 60_000;
+  Object.assign(progress, { level, phase: "warm-up", phaseEnds: Date.now() + warmupMs });
+  log(`level ${level}x: ${offeredSeries} active series (${Math.round(offeredSeries / SEED_SCRAPE_INTERVAL_SECONDS)} samples/s offered); warm-up ${warmupMs / 60_000} min`);
+  await sleep(warmupMs);
+  const windowStart = Date.now() / 1000;
+  Object.assign(progress, { phase: "measuring", phaseEnds: Date.now() + windowMs });
+  await sleep(windowMs);
+  const window = summarize(run.sampler.since(windowStart));
+  const offeredSamplesPerSecond = (window.activeSeries ?? offeredSeries) / SEED_SCRAPE_INTERVAL_SECONDS;
+  const result: LevelResult = {
+    level,
+    offeredSeries,
+    offeredSamplesPerSecond,
+    generatorSeries,
+    window,
+    verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }),
+  };
+  log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, lag p50 ${window.lagP50Seconds?.toFixed(2)}s p99 ${window.lagP99Seconds?.toFixed(2)}s, ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
+  if (args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
+  return result;
+}
+
 async function runLevels(platform: LocalPlatform, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
-  const agents = platform.fleet.agents;
   const sampler = new Sampler(
     platform.agents.map((a) => ({ name: a.plan.name, url: a.url })),
     platform.receivers.map((r) => ({ name: r.pod, url: `http://${loopback(r.ports.http)}` })),
   );
   sampler.start();
-  const state = { level: 0, phase: "baseline", phaseEnds: Date.now() + 40_000, began };
-  const progress = startProgress(sampler, state);
+  const progress: Progress = { level: 0, phase: "baseline", phaseEnds: Date.now() + 40_000, began };
+  const progressTimer = startProgress(sampler, progress);
   const levels: LevelResult[] = [];
   let stoppedBecause = "";
   try {
-    // What every agent carries before any generator: its own metrics, node-exporter's, the scrape's own series.
-    log("baseline: every agent's own series, before the load generators start");
-    await sleep(2 * SEED_SCRAPE_INTERVAL_SECONDS * 1000 + 10_000);
-    const first = (await sampler.read()) ?? sampler.readings[sampler.readings.length - 1];
-    const baseline = new Map(first.agents.map((a) => [a.agent, a.activeSeries]));
-    log(`baseline series per agent: ${[...baseline].map(([a, n]) => `${a} ${n}`).join(", ")}`);
-
-    const queries = dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack);
+    const baseline = await measureBaseline(sampler);
+    const run: LevelRun = { platform, args, generators, sampler, progress, baseline, queries: dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack) };
     const planned = [...args.levels];
     for (let i = 0; i < planned.length; i++) {
       const level = planned[i];
-      const previous = levels[levels.length - 1];
-      if (previous) {
-        const last = previous.window;
-        const grow = level / previous.level - 1;
-        const needed = grow * ((last.receiverRssBytes ?? 0) * platform.receivers.length + (last.agentRssMeanBytes ?? 0) * agents.length);
-        if (memAvailableBytes() - needed < args.memoryReserveBytes) {
-          stoppedBecause = `memory guard: ${level}x would need about ${(needed / 2 ** 30).toFixed(1)} GiB more, leaving under ${(args.memoryReserveBytes / 2 ** 30).toFixed(0)} GiB available`;
-          notes.push(`Stopped before ${level}x: ${stoppedBecause}.`);
-          break;
-        }
+      const guard = memoryGuard(run, levels[levels.length - 1], level);
+      if (guard) {
+        stoppedBecause = guard;
+        notes.push(`Stopped before ${level}x: ${guard}.`);
+        break;
       }
-      const generatorSeries = await sizeGenerators(generators, agents, baseline, level);
-      const offeredSeries = level * SEED_ACTIVE_SERIES;
-      const warmupMs = (level === args.levels[0] ? args.warmupMinutes : args.settleMinutes) * 60_000;
-      const windowMs = (level === args.levels[0] ? args.minutes : args.levelMinutes) * 60_000;
-      Object.assign(state, { level, phase: "warm-up", phaseEnds: Date.now() + warmupMs });
-      log(`level ${level}x: ${offeredSeries} active series (${Math.round(offeredSeries / SEED_SCRAPE_INTERVAL_SECONDS)} samples/s offered); warm-up ${warmupMs / 60_000} min`);
-      await sleep(warmupMs);
-      const windowStart = Date.now() / 1000;
-      Object.assign(state, { phase: "measuring", phaseEnds: Date.now() + windowMs });
-      await sleep(windowMs);
-      const window = summarize(sampler.since(windowStart));
-      const offeredSamplesPerSecond = (window.activeSeries ?? offeredSeries) / SEED_SCRAPE_INTERVAL_SECONDS;
-      const result: LevelResult = {
-        level,
-        offeredSeries,
-        offeredSamplesPerSecond,
-        generatorSeries,
-        window,
-        verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }),
-      };
-      log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, lag p50 ${window.lagP50Seconds?.toFixed(2)}s p99 ${window.lagP99Seconds?.toFixed(2)}s, ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
-      if (args.queries && (args.queryLevels === "all" || level === args.levels[0])) {
-        Object.assign(state, { phase: "queries", phaseEnds: Date.now() });
-        const timings = await measureQueries({
-          queryFrontendUrl: platform.urls.queryFrontend,
-          queryFrontend: platform.processes.queryFrontend,
-          queries: [...queries, LOAD_QUERY],
-          progress: (done, total) => done % 20 === 0 && log(`level ${level}x queries: ${done}/${total}`),
-        });
-        result.queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings };
-        for (const s of result.queries.summary) log(`level ${level}x dashboard queries ${s.range} ${s.cache}: p50 ${s.p50Ms?.toFixed(0)} ms, p99 ${s.p99Ms?.toFixed(0)} ms, ${s.errors} errors`);
-        for (const s of result.queries.loadQuery) log(`level ${level}x query over every load series ${s.range} ${s.cache}: ${s.p50Ms?.toFixed(0)} ms${s.errors ? " (failed)" : ""}`);
-      }
+      const result = await measureLevel(run, level);
       levels.push(result);
       if (!result.verdict.holds) {
         stoppedBecause = `${level}x did not hold: ${result.verdict.reasons.join("; ")}`;
@@ -130,117 +170,150 @@ async function runLevels(platform: LocalPlatform, args: BenchArgs, generators: M
       if (i === planned.length - 1 && level * 2 <= args.maxLevel) planned.push(level * 2);
     }
   } finally {
-    clearInterval(progress);
+    clearInterval(progressTimer);
     sampler.stop();
   }
   return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held` };
 }
 
-async function main(): Promise<void> {
-  let args: BenchArgs;
+/** The options, or exit 2 with the usage when they are wrong. */
+function argsOrExit(argv: string[]): BenchArgs {
   try {
-    args = parseBenchArgs(process.argv.slice(2));
+    return parseBenchArgs(argv);
   } catch (err) {
     if (!(err instanceof BenchArgsError)) throw err;
     console.error(`bench: ${err.message}\n${BENCH_USAGE}`);
     process.exit(2);
   }
-  if (args.help) {
-    console.log(BENCH_USAGE);
-    return;
-  }
+}
+
+/** Every program the bench runs is there before anything starts: the built tools, and gnuplot for the plot. */
+function checkPrerequisites(): void {
   const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter", "loadgen"] as const).find((bin) => !findTool(bin));
   if (missing) throw new ToolMissingError(missing);
   if (!(process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(path.join(d, "gnuplot")))) {
     console.error(`bench: ${GNUPLOT_MISSING} (needed for the plot)`);
     process.exit(2);
   }
+}
+
+/** One generator per agent, serving nothing until the first level; all stopped again if one fails to start. */
+async function startGenerators(dir: string, agents: AgentPlan[], args: BenchArgs): Promise<Map<string, LoadGenerator>> {
+  const generators = new Map<string, LoadGenerator>();
+  try {
+    for (const agent of agents) {
+      const size = { metrics: 0, seriesPerMetric: SERIES_PER_METRIC };
+      generators.set(agent.name, await startLoadGenerator({ dir, name: agent.name, port: await freePort(), size, labelCount: args.labelCount, valueInterval: args.valueInterval }));
+    }
+  } catch (err) {
+    await stopGenerators(generators);
+    throw err;
+  }
+  return generators;
+}
+
+const stopGenerators = (generators: Map<string, LoadGenerator>) => Promise.all([...generators.values()].map((g) => g.process.stop()));
+
+/** The platform on loopback with a generator per agent, run through the levels, then stopped (also on Ctrl-C). */
+async function benchPlatform(dir: string, args: BenchArgs, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
+  const synthDir = path.join(dir, "synth");
+  log("synth: the program's output for every stack file");
+  await runSynth(synthDir);
+  const fleet = readSynthOutput(synthDir);
+  // Generators first: their ports are taken before the platform picks its own.
+  const generators = await startGenerators(dir, fleet.agents, args);
+  let platform: LocalPlatform;
+  try {
+    platform = await startPlatform({
+      dir,
+      synthDir,
+      scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s`,
+      extraScrapeJobs: (agent) => [{ job: "loadgen", targets: shardTargets(new URL(generators.get(agent.name)!.url).host, args.targetsPerAgent) }],
+      log,
+    });
+  } catch (err) {
+    await stopGenerators(generators);
+    throw err;
+  }
+  const stop = async () => {
+    await stopGenerators(generators);
+    await platform.stop();
+  };
+  process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+  try {
+    return await runLevels(platform, args, generators, began, notes);
+  } finally {
+    log("stopping the platform");
+    await stop();
+  }
+}
+
+/** How to read the figures, after the notes the run itself added. */
+function methodNotes(args: BenchArgs): string[] {
+  return [
+    "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
+    `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
+    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent. Prometheus sets both gauges in whole seconds, so lag readings are whole seconds.",
+    "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
+    "The dashboards read the platform's own metrics (a few thousand series), not the generated load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
+  ];
+}
+
+interface BenchRun {
+  args: BenchArgs;
+  started: Date;
+  loadAverageStart: number[];
+  levels: LevelResult[];
+  stoppedBecause: string;
+  synthRuns: SynthScaleResult[];
+  notes: string[];
+}
+
+function benchResults(run: BenchRun): BenchResults {
+  const ceiling = ceilingOf(run.levels);
+  return {
+    date: run.started.toISOString().slice(0, 10),
+    startedAt: run.started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      memoryBytes: os.totalmem(),
+      loadAverageStart: run.loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+      note: "Shared with other engineers' loopback platforms while it ran: the load averages show how much.",
+    },
+    settings: { ...run.args, dir: undefined, scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s` },
+    seed: SEED,
+    levels: run.levels,
+    ceiling: ceiling && {
+      level: ceiling.level,
+      activeSeries: ceiling.window.activeSeries,
+      ingestedSamplesPerSecond: ceiling.window.ingestedSamplesPerSecond,
+      appendedSamplesPerSecond: ceiling.window.appendedSamplesPerSecond,
+      stoppedBecause: run.stoppedBecause,
+    },
+    synth: { runs: run.synthRuns, scalingFactor: scalingFactor(run.synthRuns) },
+    notes: [...run.notes, ...methodNotes(run.args)],
+  };
+}
+
+async function main(): Promise<void> {
+  const args = argsOrExit(process.argv.slice(2));
+  if (args.help) {
+    console.log(BENCH_USAGE);
+    return;
+  }
+  checkPrerequisites();
   const started = new Date();
   const loadAverageStart = os.loadavg();
   const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "multicluster-bench-"));
   const notes: string[] = [];
   log(`work dir ${dir}; load average ${loadAverageStart.map((x) => x.toFixed(2)).join(" ")}`);
 
-  let levels: LevelResult[] = [];
-  let stoppedBecause = "no level ran";
-  if (args.levels.length > 0) {
-    const synthDir = path.join(dir, "synth");
-    log("synth: the program's output for every stack file");
-    await runSynth(synthDir);
-    const fleet = readSynthOutput(synthDir);
-    // Generators first, serving nothing until the first level: their ports are taken before the platform picks its own.
-    const generators = new Map<string, LoadGenerator>();
-    const stopGenerators = () => Promise.all([...generators.values()].map((g) => g.process.stop()));
-    try {
-      for (const agent of fleet.agents) {
-        const size = { metrics: 0, seriesPerMetric: SERIES_PER_METRIC };
-        generators.set(agent.name, await startLoadGenerator({ dir, name: agent.name, port: await freePort(), size, labelCount: args.labelCount, valueInterval: args.valueInterval }));
-      }
-    } catch (err) {
-      await stopGenerators();
-      throw err;
-    }
-    let platform: LocalPlatform;
-    try {
-      platform = await startPlatform({
-        dir,
-        synthDir,
-        scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s`,
-        extraScrapeJobs: (agent) => [{ job: "loadgen", targets: shardTargets(new URL(generators.get(agent.name)!.url).host, args.targetsPerAgent) }],
-        log,
-      });
-    } catch (err) {
-      await stopGenerators();
-      throw err;
-    }
-    const stop = async () => {
-      await stopGenerators();
-      await platform.stop();
-    };
-    process.once("SIGINT", () => void stop().then(() => process.exit(130)));
-    try {
-      ({ levels, stoppedBecause } = await runLevels(platform, args, generators, started.getTime(), notes));
-    } finally {
-      log("stopping the platform");
-      await stop();
-    }
-  }
-
+  const { levels, stoppedBecause } = args.levels.length > 0 ? await benchPlatform(dir, args, started.getTime(), notes) : { levels: [], stoppedBecause: "no level ran" };
   const synthRuns = args.synthSizes.length ? await measureSynthScale(args.synthSizes, log) : [];
-  const ceiling = ceilingOf(levels);
-  notes.push(
-    "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
-    `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
-    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent. Prometheus sets both gauges in whole seconds, so lag readings are whole seconds.",
-    "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
-    "The dashboards read the platform's own metrics (a few thousand series), not the generated load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
-  );
-  const results: BenchResults = {
-    date: started.toISOString().slice(0, 10),
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      memoryBytes: os.totalmem(),
-      loadAverageStart,
-      loadAverageEnd: os.loadavg(),
-      note: "Shared with other engineers' loopback platforms while it ran: the load averages show how much.",
-    },
-    settings: { ...args, dir: undefined, scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s` },
-    seed: SEED,
-    levels,
-    ceiling: ceiling && {
-      level: ceiling.level,
-      activeSeries: ceiling.window.activeSeries,
-      ingestedSamplesPerSecond: ceiling.window.ingestedSamplesPerSecond,
-      appendedSamplesPerSecond: ceiling.window.appendedSamplesPerSecond,
-      stoppedBecause,
-    },
-    synth: { runs: synthRuns, scalingFactor: scalingFactor(synthRuns) },
-    notes,
-  };
-  const outDir = path.resolve(PROJECT_DIR, args.out);
-  const files = writeResults(outDir, results);
+  const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, synthRuns, notes });
+  const files = writeResults(path.resolve(PROJECT_DIR, args.out), results);
   if (levels.length) await renderPlot(levels, files.png, `Loopback platform, ${results.date}: throughput and remote-write lag against load`);
   if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
   console.log("\n" + markdownTable(seedTable(results)));
