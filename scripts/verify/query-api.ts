@@ -71,6 +71,45 @@ function describeFetchFailure(err: unknown, endpoint: URL, timeoutMs: number): s
 
 type ApiDocument = { status?: string; errorType?: string; error?: string; warnings?: string[]; data?: { resultType?: string; result?: unknown } };
 
+interface HttpAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** GETs `url` within `timeoutMs`, the body included; a failure to get any answer is a QueryApiError that says why. */
+async function get(doFetch: typeof fetch, url: URL, endpoint: URL, timeoutMs: number): Promise<HttpAnswer> {
+  try {
+    // One deadline for the whole exchange, the body included.
+    const response = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
+    return { status: response.status, contentType: response.headers.get("content-type") ?? "no content type", body: await response.text() };
+  } catch (err) {
+    throw new QueryApiError(describeFetchFailure(err, endpoint, timeoutMs));
+  }
+}
+
+/** The `data.result` of a successful API answer of `resultType`; anything else is a QueryApiError naming the endpoint and query. */
+function apiResult(answer: HttpAnswer, endpoint: URL, resultType: "vector" | "matrix", promql: string): { result: unknown[]; warnings: string[] } {
+  let doc: ApiDocument;
+  try {
+    doc = JSON.parse(answer.body);
+  } catch {
+    const snippet = answer.body.slice(0, 200).replace(/\s+/g, " ").trim();
+    throw new QueryApiError(
+      `${endpoint.origin}${endpoint.pathname} answered HTTP ${answer.status} (${answer.contentType}) with something that is not JSON: ${JSON.stringify(snippet)}; is --query-url the Thanos Query HTTP address?`,
+    );
+  }
+  if (doc.status !== "success") {
+    const reason = doc.error ? `${doc.errorType ?? "error"}: ${doc.error}` : `HTTP ${answer.status} without an error message`;
+    throw new QueryApiError(`query failed at ${endpoint.origin} (${reason}); query: ${promql}`);
+  }
+  if (doc.data?.resultType !== resultType || !Array.isArray(doc.data.result)) {
+    const what = resultType === "vector" ? "an instant vector" : "a range matrix";
+    throw new QueryApiError(`expected ${what} from ${endpoint.origin}, got ${doc.data?.resultType ?? "no data"}; query: ${promql}`);
+  }
+  return { result: doc.data.result, warnings: doc.warnings ?? [] };
+}
+
 export function httpQueryClient(baseUrl: string, opts: QueryClientOptions): QueryClient {
   const endpoints = { query: apiEndpoint(baseUrl, "query"), query_range: apiEndpoint(baseUrl, "query_range") };
   const doFetch = opts.fetch ?? fetch;
@@ -80,37 +119,7 @@ export function httpQueryClient(baseUrl: string, opts: QueryClientOptions): Quer
     const endpoint = endpoints[api];
     const url = new URL(endpoint);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    let status: number;
-    let contentType: string;
-    let body: string;
-    try {
-      // One deadline for the whole exchange, the body included.
-      const response = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs), headers: { accept: "application/json" } });
-      status = response.status;
-      contentType = response.headers.get("content-type") ?? "no content type";
-      body = await response.text();
-    } catch (err) {
-      throw new QueryApiError(describeFetchFailure(err, endpoint, opts.timeoutMs));
-    }
-
-    let doc: ApiDocument;
-    try {
-      doc = JSON.parse(body);
-    } catch {
-      const snippet = body.slice(0, 200).replace(/\s+/g, " ").trim();
-      throw new QueryApiError(
-        `${endpoint.origin}${endpoint.pathname} answered HTTP ${status} (${contentType}) with something that is not JSON: ${JSON.stringify(snippet)}; is --query-url the Thanos Query HTTP address?`,
-      );
-    }
-    if (doc.status !== "success") {
-      const reason = doc.error ? `${doc.errorType ?? "error"}: ${doc.error}` : `HTTP ${status} without an error message`;
-      throw new QueryApiError(`query failed at ${endpoint.origin} (${reason}); query: ${params.query}`);
-    }
-    if (doc.data?.resultType !== resultType || !Array.isArray(doc.data.result)) {
-      const what = resultType === "vector" ? "an instant vector" : "a range matrix";
-      throw new QueryApiError(`expected ${what} from ${endpoint.origin}, got ${doc.data?.resultType ?? "no data"}; query: ${params.query}`);
-    }
-    return { result: doc.data.result, warnings: doc.warnings ?? [] };
+    return apiResult(await get(doFetch, url, endpoint, opts.timeoutMs), endpoint, resultType, params.query);
   }
 
   async function instant(promql: string): Promise<InstantResult> {
