@@ -11,6 +11,7 @@ import { edgeSchema } from "../../config/edge";
 import { PROJECT } from "../../config/primitives";
 import { PROJECT_DIR, readStackFiles } from "../../config/stack-files";
 import { ClusterSpec, LoopbackClusters, startClusters } from "../clusters/clusters";
+import { deployArgs } from "./deploy-commands";
 import { copyProject } from "./project-copy";
 import { PulumiCli } from "./pulumi-cli";
 import { writeStandInCharts } from "./stand-in-charts";
@@ -62,6 +63,7 @@ export async function startEngineFleet(workDir: string, opts: { stacks?: string[
       passphrase: crypto.randomBytes(16).toString("hex"),
       env: { KUBECONFIG: clusters.kubeconfigFile },
     });
+    await cli.must(deployArgs("login", { stateDir: cli.backendDir }));
     return { clusters, stacks, projectDir, chartsDir, standInCharts: !realCharts, cli, stop: () => clusters.stop() };
   } catch (err) {
     await clusters.stop();

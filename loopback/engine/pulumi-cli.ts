@@ -1,8 +1,8 @@
 /**
  * The real Pulumi CLI, driven the way a user drives it: `pulumi login`, `stack init`,
  * `config set`, `preview`, `up`, `stack output`, `destroy`, each a separate process with a
- * bounded time. Only what loopback needs is the harness's own: a file backend and
- * PULUMI_HOME in the work directory, one passphrase, the plugins from the tool cache on PATH
+ * bounded time. Only what loopback needs is the harness's own: PULUMI_HOME and the file
+ * backend (`pulumi login file://…`) in the work directory, one passphrase, the plugins from the tool cache on PATH
  * (nothing is downloaded), and TypeScript transpiled without a second type check (`npm test`
  * type-checks the program already).
  */
@@ -57,7 +57,6 @@ export class PulumiCli {
       ...opts.env,
       PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
       PULUMI_HOME: path.join(opts.workDir, "pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
       PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
