@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { freePort, loopback, ManagedProcess } from "../process";
+import { freePort, loopback, LOOPBACK_HOST, ManagedProcess } from "../process";
 import { requireTool } from "../tools";
 import { ApiEndpoint, apiserverReady } from "./kube-api";
 
@@ -70,8 +70,8 @@ export async function startApiserver(cluster: string, dir: string, etcdUrl: stri
     args: [
       `--etcd-servers=${etcdUrl}`,
       `--etcd-prefix=/${cluster}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
+      `--bind-address=${LOOPBACK_HOST}`,
+      `--advertise-address=${LOOPBACK_HOST}`,
       `--secure-port=${port}`,
       `--cert-dir=${path.join(own, "certs")}`,
       `--token-auth-file=${tokenFile}`,
