@@ -99,6 +99,18 @@ describe.each(all.map((d) => [d.uid, d] as [string, Dashboard]))("%s", (_uid, da
     }
   });
 
+  // The SDK's own defaults hide a graph's legend and show a sparkline on stats: the builders override them.
+  test("graphs show their legend and every series in the tooltip; stats and tables read instant queries, stats without a sparkline", () => {
+    for (const p of dashboard.panels) {
+      if (p.type === "timeseries") {
+        expect({ panel: p.title, legend: p.options.legend.showLegend, tooltip: p.options.tooltip.mode }).toEqual({ panel: p.title, legend: true, tooltip: "multi" });
+      } else {
+        for (const t of p.targets) expect({ panel: p.title, instant: t.instant, range: t.range }).toEqual({ panel: p.title, instant: true, range: false });
+      }
+      if (p.type === "stat") expect({ panel: p.title, graphMode: p.options.graphMode }).toEqual({ panel: p.title, graphMode: "none" });
+    }
+  });
+
   test("serializes to JSON and back unchanged", () => {
     expect(JSON.parse(JSON.stringify(dashboard))).toEqual(dashboard);
   });
