@@ -1,33 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
-import {
-  ALLOWED_USES,
-  CA_VALIDITY_HOURS,
-  CERT_EARLY_RENEWAL_HOURS,
-  CERT_VALIDITY_HOURS,
-  KEY_ALGORITHM,
-  RECEIVE_CA_SUBJECT,
-  receiveServerSubject,
-  ServerCertificateNames,
-  tenantCertificateSubject,
-} from "./receive-identity";
+import { ALLOWED_USES, CertificateAuthority, declareCertificateAuthority, IssuedCertificate, issueCertificate, LeafCertificateArgs, RECEIVE_CERT_VALIDITY_HOURS } from "../shared/pki";
+import { KEY_ALGORITHM, RECEIVE_CA_SUBJECT, receiveServerSubject, ServerCertificateNames, tenantCertificateSubject } from "./receive-identity";
+
+// The local platform pairs a certificate with its request by name (loopback/synth-plan.ts): a
+// receive certificate's name is its prefix.
+export { certRequestName } from "../shared/pki";
 
 export interface ReceiveCertificatesArgs {
   /** Names the receivers' server certificate is valid for. */
   server: ServerCertificateNames;
   /** Every tenant that gets a client certificate: the tenants of the edge stacks writing here (config/fleet.ts). */
   tenants: string[];
-}
-
-/** A certificate (public) and its key (secret), PEM. */
-export interface IssuedCertificate {
-  certPem: pulumi.Output<string>;
-  keyPem: pulumi.Output<string>;
-}
-
-/** Name of the CertRequest of the certificate `certName`; the local platform pairs them by it. */
-export function certRequestName(certName: string): string {
-  return `${certName}-csr`;
 }
 
 /**
@@ -43,44 +26,20 @@ export class ReceiveCertificates extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReceiveCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:central:ReceiveCertificates", name, {}, opts);
-    const caKey = new tls.PrivateKey(`${name}-ca-key`, { ...KEY_ALGORITHM }, { parent: this });
-    const ca = new tls.SelfSignedCert(
-      `${name}-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        subject: RECEIVE_CA_SUBJECT,
-        isCaCertificate: true,
-        validityPeriodHours: CA_VALIDITY_HOURS,
-        allowedUses: [...ALLOWED_USES.ca],
-      },
-      { parent: this },
-    );
+    const ca = declareCertificateAuthority(name, { key: KEY_ALGORITHM, subject: RECEIVE_CA_SUBJECT }, this);
     this.caCertPem = ca.certPem;
-
-    const issue = (certName: string, request: Omit<tls.CertRequestArgs, "privateKeyPem">, uses: readonly string[]): IssuedCertificate => {
-      const key = new tls.PrivateKey(`${certName}-key`, { ...KEY_ALGORITHM }, { parent: this });
-      const csr = new tls.CertRequest(certRequestName(certName), { ...request, privateKeyPem: key.privateKeyPem }, { parent: this });
-      const cert = new tls.LocallySignedCert(
-        certName,
-        {
-          certRequestPem: csr.certRequestPem,
-          caCertPem: ca.certPem,
-          caPrivateKeyPem: caKey.privateKeyPem,
-          validityPeriodHours: CERT_VALIDITY_HOURS,
-          earlyRenewalHours: CERT_EARLY_RENEWAL_HOURS,
-          allowedUses: [...uses],
-        },
-        { parent: this },
-      );
-      return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
-    };
-
-    this.server = issue(
+    this.server = this.issue(
+      ca,
       `${name}-server`,
       { subject: receiveServerSubject(args.server), dnsNames: args.server.dnsNames, ipAddresses: args.server.ipAddresses },
       ALLOWED_USES.server,
     );
-    this.clients = Object.fromEntries(args.tenants.map((id) => [id, issue(`${name}-client-${id}`, { subject: tenantCertificateSubject(id) }, ALLOWED_USES.client)]));
+    this.clients = Object.fromEntries(args.tenants.map((id) => [id, this.issue(ca, `${name}-client-${id}`, { subject: tenantCertificateSubject(id) }, ALLOWED_USES.client)]));
     this.registerOutputs({ caCertPem: this.caCertPem, serverCertPem: this.server.certPem });
+  }
+
+  /** A certificate named `certName`, its key `<certName>-key` and request `<certName>-csr`. */
+  private issue(ca: CertificateAuthority, certName: string, request: LeafCertificateArgs["request"], uses: readonly string[]): IssuedCertificate {
+    return issueCertificate(ca, { prefix: certName, certificateName: certName, key: KEY_ALGORITHM, request, allowedUses: uses, validityPeriodHours: RECEIVE_CERT_VALIDITY_HOURS }, this);
   }
 }

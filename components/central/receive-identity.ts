@@ -4,12 +4,13 @@
  * tenant of the edge stacks writing to it (config/fleet.ts), with the tenant id in the field the receivers read
  * (`--receive.tenant-certificate-field`), and the server certificate the receivers present.
  *
- * Pure: the subjects, names, validity and uses of every certificate. The component feeds
- * them to `@pulumi/tls`; the local platform issues the same certificates with openssl from
- * what the synth recorded.
+ * Pure: the subjects and names of every certificate (their validity and uses are the platform's,
+ * components/shared/pki.ts). The component feeds them to `@pulumi/tls`; the local platform
+ * issues the same certificates with openssl from what the synth recorded.
  */
 import { CentralSettings } from "../../config/central";
 import { StackConfig } from "../../config/stack";
+import { CERT_EARLY_RENEWAL_DAYS } from "../shared/pki";
 import { RECEIVE_LB_SERVICE, serviceHost } from "./endpoints";
 
 /** The field of a client certificate the receivers take the tenant from (a `--receive.tenant-certificate-field` value). */
@@ -32,24 +33,12 @@ export function tenantCertificateSubject(tenantId: string): CertificateSubject {
 /** Every key: ECDSA P-256, which Go's TLS (receivers, agents) and openssl take. */
 export const KEY_ALGORITHM = { algorithm: "ECDSA", ecdsaCurve: "P256" } as const;
 
-/** The CA lives 10 years: replacing it means re-issuing every certificate at once. */
-export const CA_VALIDITY_HOURS = 10 * 365 * 24;
-/** Server and client certificates live a year. */
-export const CERT_VALIDITY_HOURS = 365 * 24;
 /**
- * `verify` warns this many days before any of the certificates expires; from then on
- * `pulumi up` of the central stack re-issues a server or client certificate (earlyRenewalHours),
+ * `verify` warns this many days before any of the certificates expires: from then on
+ * `pulumi up` of the central stack re-issues a server or client certificate (CERT_EARLY_RENEWAL_DAYS),
  * and `pulumi up` of the edge stacks hands the new one to the agents.
  */
-export const EXPIRY_WARNING_DAYS = 30;
-export const CERT_EARLY_RENEWAL_HOURS = EXPIRY_WARNING_DAYS * 24;
-
-/** Key usages in `@pulumi/tls`'s words (`allowedUses`). */
-export const ALLOWED_USES = {
-  ca: ["cert_signing", "crl_signing", "digital_signature"],
-  server: ["digital_signature", "key_encipherment", "server_auth"],
-  client: ["digital_signature", "key_encipherment", "client_auth"],
-} as const;
+export const EXPIRY_WARNING_DAYS = CERT_EARLY_RENEWAL_DAYS;
 
 export interface ServerCertificateNames {
   /** The name agents verify the receivers' certificate against (their TLS server name). */

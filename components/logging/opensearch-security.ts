@@ -30,11 +30,6 @@ export function distinguishedName(subject: { commonName: string; organization: s
   return `CN=${subject.commonName},O=${subject.organization}`;
 }
 
-/** Validity of the CA (10 years) and of the certificates it issues (2 years, renewed 30 days before). */
-export const CA_VALIDITY_HOURS = 10 * 365 * 24;
-export const CERT_VALIDITY_HOURS = 2 * 365 * 24;
-export const CERT_EARLY_RENEWAL_HOURS = 30 * 24;
-
 /**
  * Names the node certificate is valid for: every name a client or a peer reaches a node by (the
  * Services, each pod under the headless Service, and localhost for the node itself).
