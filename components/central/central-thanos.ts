@@ -7,7 +7,7 @@ import { CentralStackConfig } from "../../config/stack";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";
 import { helmRelease } from "../shared/helm";
 import { ClientCredentials, ReceiveTlsOutput, TenantRef } from "../../config/outputs";
-import { PlatformAlerting } from "./monitoring-mixin";
+import { MonitoringMixin } from "./monitoring-mixin";
 import { ReceiveCertificates } from "./receive-certificates";
 import { plainHttpWarning, RECEIVE_TLS_SECRET, receiveServerNames } from "./receive-identity";
 import { ruleFileYaml, rulerRuleGroups } from "../../mixin/alerts";
@@ -78,102 +78,24 @@ export class CentralThanos extends pulumi.ComponentResource {
     const checksum = pulumi.unsecret(pulumi.output(args.objstoreConfig).apply(objstoreChecksum));
 
     // Alertmanager needs its routing Secret when it starts, so the release waits for it.
-    const alerting = new PlatformAlerting(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
+    const mixin = new MonitoringMixin(`${name}-alerting`, { namespace: ns, config: { central: settings, alertWebhooks: args.alertWebhooks } }, { parent: this });
 
     const kps = helmRelease(
       `${name}-kps`,
       { chart: CHARTS.kubePrometheusStack, namespace: ns, values: checksum.apply((objstoreChecksum) => centralPrometheusValues({ cluster: args.cluster, settings, objstoreChecksum })) },
-      { parent: this, dependsOn: [objstore, alerting] },
+      { parent: this, dependsOn: [objstore, mixin] },
     );
 
-    let grafanaAdminPassword = pulumi.secret(pulumi.output(""));
     const grafanaRelease = `${name}-grafana`;
-    if (settings.grafana.enabled) {
-      const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
-      grafanaAdminPassword = pulumi.secret(password.result);
-      const adminSecret = new k8s.core.v1.Secret(
-        `${name}-grafana-admin`,
-        {
-          metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns },
-          type: "Opaque",
-          stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_SECRET.passwordKey]: grafanaAdminPassword },
-        },
-        { parent: this },
-      );
-      // After the admin Secret it reads, and after kube-prometheus-stack, whose CRDs its ServiceMonitor needs.
-      helmRelease(grafanaRelease, { chart: CHARTS.grafana, namespace: ns, values: grafanaValues(settings) }, { parent: this, dependsOn: [adminSecret, kps] });
-    }
+    this.grafanaAdminPassword = settings.grafana.enabled ? this.declareGrafana(name, grafanaRelease, ns, settings, kps) : pulumi.secret(pulumi.output(""));
 
-    // What the receivers mount: the write limits, and their certificate with the CA clients must present one of.
-    const receiveMounts: pulumi.Resource[] = [
-      new k8s.core.v1.ConfigMap(
-        `${name}-receive-limits`,
-        { metadata: { name: RECEIVE_LIMITS_CONFIGMAP.name, namespace: ns }, data: { [RECEIVE_LIMITS_CONFIGMAP.key]: receiveLimitsYaml(settings) } },
-        { parent: this },
-      ),
-    ];
-    if (settings.receive.tls.enabled) {
-      const names = receiveServerNames(settings);
-      const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id) }, { parent: this });
-      receiveMounts.push(
-        new k8s.core.v1.Secret(
-          `${name}-receive-tls`,
-          {
-            metadata: { name: RECEIVE_TLS_SECRET.name, namespace: ns },
-            type: "kubernetes.io/tls",
-            stringData: {
-              [RECEIVE_TLS_SECRET.certKey]: certificates.server.certPem,
-              [RECEIVE_TLS_SECRET.keyKey]: certificates.server.keyPem,
-              [RECEIVE_TLS_SECRET.caKey]: certificates.caCertPem,
-            },
-          },
-          { parent: this },
-        ),
-      );
-      const clients = Object.entries(certificates.clients);
-      const clientCerts = pulumi.all(clients.map(([id, c]) => c.certPem.apply((pem) => [id, pem] as const))).apply((entries) => Object.fromEntries(entries));
-      this.receiveTls = pulumi
-        .all([certificates.caCertPem, certificates.server.certPem, clientCerts])
-        .apply(([caCert, serverCert, certs]): ReceiveTlsOutput => ({ enabled: true, caCert, serverName: names.serverName, serverCert, clientCerts: certs }));
-      const credentials = clients.map(([id, c]) => pulumi.all([c.certPem, c.keyPem]).apply(([certPem, keyPem]) => [id, { certPem, keyPem }] as const));
-      this.tenantCredentials = pulumi.secret(pulumi.all(credentials).apply((entries): Record<string, ClientCredentials> => Object.fromEntries(entries)));
-    } else {
-      pulumi.log.warn(plainHttpWarning(settings.receive.tenantHeader), this);
-      this.receiveTls = pulumi.output<ReceiveTlsOutput>({ enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} });
-      this.tenantCredentials = pulumi.secret(pulumi.output<Record<string, ClientCredentials>>({}));
-    }
-
-    const thanosRelease = `${name}-thanos`;
-    // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
-    const thanos = helmRelease(
-      thanosRelease,
-      {
-        chart: CHARTS.thanos,
-        namespace: ns,
-        values: checksum.apply((objstoreChecksum) =>
-          thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })), objstoreChecksum }),
-        ),
-      },
-      { parent: this, dependsOn: [objstore, kps, ...receiveMounts] },
-    );
-
-    const receiveService = new k8s.core.v1.Service(
-      `${name}-receive-lb`,
-      { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
-      { parent: this, dependsOn: [thanos] },
-    );
-    // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
-    // ingress, so the declared Service carries the assigned address. (A Service.get would run
-    // during the first preview, before the Service exists, and fail it.)
-    this.receiveAddress = receiveService.status.loadBalancer.ingress.apply((ingress) => {
-      const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
-      if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
-      return address;
-    });
+    const receive = this.declareReceiveMounts(name, ns, args);
+    this.receiveTls = receive.receiveTls;
+    this.tenantCredentials = receive.tenantCredentials;
+    this.receiveAddress = this.declareThanos(name, ns, args, { checksum, dependsOn: [objstore, kps, ...receive.mounts] });
     this.receiveRemoteWriteUrl = this.receiveAddress.apply((address) => receiveRemoteWriteUrl(address, settings.receive));
     this.queryUrl = pulumi.output(centralEndpoints(settings.namespace).queryFrontendUrl);
     this.grafanaUrl = pulumi.output(settings.grafana.enabled ? grafanaUrl(grafanaRelease, settings.namespace, settings.grafana.host) : "");
-    this.grafanaAdminPassword = grafanaAdminPassword;
     this.registerOutputs({
       receiveAddress: this.receiveAddress,
       receiveRemoteWriteUrl: this.receiveRemoteWriteUrl,
@@ -182,6 +104,105 @@ export class CentralThanos extends pulumi.ComponentResource {
       grafanaAdminPassword: this.grafanaAdminPassword,
       receiveTls: this.receiveTls,
       tenantCredentials: this.tenantCredentials,
+    });
+  }
+
+  /** Grafana's admin credentials and release; returns the admin password (a secret). */
+  private declareGrafana(name: string, release: string, ns: pulumi.Output<string>, settings: CentralSettings, kps: pulumi.Resource): pulumi.Output<string> {
+    const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent: this });
+    const adminPassword = pulumi.secret(password.result);
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns },
+        type: "Opaque",
+        stringData: { [GRAFANA_ADMIN_SECRET.userKey]: GRAFANA_ADMIN_USER, [GRAFANA_ADMIN_SECRET.passwordKey]: adminPassword },
+      },
+      { parent: this },
+    );
+    // After the admin Secret it reads, and after kube-prometheus-stack, whose CRDs its ServiceMonitor needs.
+    helmRelease(release, { chart: CHARTS.grafana, namespace: ns, values: grafanaValues(settings) }, { parent: this, dependsOn: [adminSecret, kps] });
+    return adminPassword;
+  }
+
+  /**
+   * What the receivers mount: the write limits, and (with TLS) their certificate with the CA
+   * clients must present one of; and the certificates the edge stacks read.
+   */
+  private declareReceiveMounts(name: string, ns: pulumi.Output<string>, args: CentralThanosArgs) {
+    const { settings } = args;
+    const limits = new k8s.core.v1.ConfigMap(
+      `${name}-receive-limits`,
+      { metadata: { name: RECEIVE_LIMITS_CONFIGMAP.name, namespace: ns }, data: { [RECEIVE_LIMITS_CONFIGMAP.key]: receiveLimitsYaml(settings) } },
+      { parent: this },
+    );
+    if (settings.receive.tls.enabled) {
+      const tls = this.declareReceiveTls(name, ns, args);
+      return { mounts: [limits, tls.secret], receiveTls: tls.receiveTls, tenantCredentials: tls.tenantCredentials };
+    }
+    pulumi.log.warn(plainHttpWarning(settings.receive.tenantHeader), this);
+    return {
+      mounts: [limits],
+      receiveTls: pulumi.output<ReceiveTlsOutput>({ enabled: false, caCert: "", serverName: "", serverCert: "", clientCerts: {} }),
+      tenantCredentials: pulumi.secret(pulumi.output<Record<string, ClientCredentials>>({})),
+    };
+  }
+
+  /** The receive PKI, the receivers' TLS Secret, and the certificates for the outputs (the tenants' keys secret). */
+  private declareReceiveTls(name: string, ns: pulumi.Output<string>, args: CentralThanosArgs) {
+    const names = receiveServerNames(args.settings);
+    const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id) }, { parent: this });
+    const secret = new k8s.core.v1.Secret(
+      `${name}-receive-tls`,
+      {
+        metadata: { name: RECEIVE_TLS_SECRET.name, namespace: ns },
+        type: "kubernetes.io/tls",
+        stringData: {
+          [RECEIVE_TLS_SECRET.certKey]: certificates.server.certPem,
+          [RECEIVE_TLS_SECRET.keyKey]: certificates.server.keyPem,
+          [RECEIVE_TLS_SECRET.caKey]: certificates.caCertPem,
+        },
+      },
+      { parent: this },
+    );
+    const clients = Object.entries(certificates.clients);
+    const clientCerts = pulumi.all(clients.map(([id, c]) => c.certPem.apply((pem) => [id, pem] as const))).apply((entries) => Object.fromEntries(entries));
+    const receiveTls = pulumi
+      .all([certificates.caCertPem, certificates.server.certPem, clientCerts])
+      .apply(([caCert, serverCert, certs]): ReceiveTlsOutput => ({ enabled: true, caCert, serverName: names.serverName, serverCert, clientCerts: certs }));
+    const credentials = clients.map(([id, c]) => pulumi.all([c.certPem, c.keyPem]).apply(([certPem, keyPem]) => [id, { certPem, keyPem }] as const));
+    const tenantCredentials = pulumi.secret(pulumi.all(credentials).apply((entries): Record<string, ClientCredentials> => Object.fromEntries(entries)));
+    return { secret, receiveTls, tenantCredentials };
+  }
+
+  /** The Thanos release and the receive LoadBalancer in front of it; returns the LoadBalancer's address. */
+  private declareThanos(name: string, ns: pulumi.Output<string>, args: CentralThanosArgs, opts: { checksum: pulumi.Output<string>; dependsOn: pulumi.Resource[] }): pulumi.Output<string> {
+    const { settings } = args;
+    const thanosRelease = `${name}-thanos`;
+    // After kube-prometheus-stack: the chart's ServiceMonitors and PrometheusRules need its CRDs.
+    const thanos = helmRelease(
+      thanosRelease,
+      {
+        chart: CHARTS.thanos,
+        namespace: ns,
+        values: opts.checksum.apply((objstoreChecksum) =>
+          thanosValues({ release: thanosRelease, settings, rulerRules: ruleFileYaml(rulerRuleGroups({ cluster: args.cluster, central: settings, tenants: args.tenants })), objstoreChecksum }),
+        ),
+      },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
+    const receiveService = new k8s.core.v1.Service(
+      `${name}-receive-lb`,
+      { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
+      { parent: this, dependsOn: [thanos] },
+    );
+    // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
+    // ingress, so the declared Service carries the assigned address. (A Service.get would run
+    // during the first preview, before the Service exists, and fail it.)
+    return receiveService.status.loadBalancer.ingress.apply((ingress) => {
+      const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
+      if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);
+      return address;
     });
   }
 }

@@ -5,7 +5,7 @@ import { CentralStackConfig } from "../../config/stack";
 import { ALERTMANAGER_CONFIG_SECRET, GRAFANA_DASHBOARD_LABEL } from "../shared/conventions";
 import { Dashboard, dashboards } from "../../mixin/dashboards";
 
-export interface PlatformAlertingArgs {
+export interface MonitoringMixinArgs {
   /** Namespace of the central kube-prometheus-stack: its Alertmanager and Grafana read from here. */
   namespace: pulumi.Input<string>;
   /** The validated central stack config: webhook URLs, tenant label, replication factor. */
@@ -24,13 +24,14 @@ export function dashboardConfigMapName(dashboard: Pick<Dashboard, "uid">): strin
  * The alert rules themselves go into the Thanos Ruler's and kube-prometheus-stack's values
  * (mixin/alerts/index.ts).
  */
-export class PlatformAlerting extends pulumi.ComponentResource {
+export class MonitoringMixin extends pulumi.ComponentResource {
   readonly alertmanagerConfigSecretName: pulumi.Output<string>;
   readonly dashboardConfigMapNames: pulumi.Output<string[]>;
   /** The dashboards' uids, for links (`/d/<uid>`). */
   readonly dashboardUids: string[];
 
-  constructor(name: string, args: PlatformAlertingArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: MonitoringMixinArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The type token keeps the component's old name, so the URNs of existing stacks do not change.
     super("multicluster:central:PlatformAlerting", name, {}, opts);
     const secret = new k8s.core.v1.Secret(
       `${name}-alertmanager-config`,

@@ -1,5 +1,5 @@
 /**
- * PlatformAlerting as the real index.ts declares it for the central stack, through the
+ * MonitoringMixin as the real index.ts declares it for the central stack, through the
  * offline synth: the Alertmanager config Secret and the dashboard ConfigMaps, validated with
  * kubernetes-models, the webhook URLs kept secret, and the rule files the synth writes.
  */
@@ -38,10 +38,11 @@ function centralConfig() {
   if (central.config.role !== "central") throw new Error("expected the central stack");
   return { ...central.config, tenants: [] };
 }
+// Its type token keeps the component's old name (existing stacks' URNs).
 const component = () => resourcesOfType(central, "multicluster:central:PlatformAlerting");
 const children = (type: string) => resourcesOfType(central, type).filter((r) => r.parent === component()[0].name);
 
-test("the central stack declares one PlatformAlerting", () => {
+test("the central stack declares one MonitoringMixin", () => {
   expect(component().map((r) => r.name)).toEqual(["cluster-01-central-alerting"]);
 });
 
