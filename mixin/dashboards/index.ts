@@ -1,7 +1,7 @@
 /**
  * The platform's Grafana dashboards, built with the Grafana Foundation SDK, one file each, as
  * a pure function of the validated central config. Grafana's sidecar provisions them from
- * ConfigMaps labelled GRAFANA_DASHBOARD_LABEL (see PlatformAlerting).
+ * ConfigMaps labelled GRAFANA_DASHBOARD_LABEL (see MonitoringMixin).
  *
  * Every dashboard has a `cluster` variable; those about the data the edges send also have
  * `tenant` (the receivers' tenant label).

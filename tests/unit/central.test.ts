@@ -79,7 +79,7 @@ describe("Kubernetes objects declared directly", () => {
     const models = { ConfigMap, Namespace, Secret, Service } as Record<string, new (data: any) => { validate(): void }>;
     // The logging stack's objects are checked in logging.test.ts.
     const declared = central.result.resources.filter((r) => r.type.startsWith("kubernetes:core/v1:") && !r.read && r.parent !== "cluster-01-logging");
-    // Six dashboard ConfigMaps and the Alertmanager config Secret come from PlatformAlerting; the receivers mount the limits ConfigMap and the TLS Secret.
+    // Six dashboard ConfigMaps and the Alertmanager config Secret come from MonitoringMixin; the receivers mount the limits ConfigMap and the TLS Secret.
     expect(declared.map((r) => r.inputs.kind).sort()).toEqual([...Array(7).fill("ConfigMap"), "Namespace", ...Array(4).fill("Secret"), "Service"]);
     for (const r of declared) new models[String(r.inputs.kind)](redactSecrets(r.inputs)).validate();
   });
