@@ -14,6 +14,7 @@ import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/s
 import { EdgeAgent } from "./components/edge/edge-agent";
 import { expectedTenants, loadFleet } from "./config/fleet";
 import { kubernetesProvider } from "./components/shared/provider";
+import { preflight } from "./components/shared/preflight";
 import { Logging } from "./components/logging/logging";
 import { MinioBuckets } from "./components/central/minio-buckets";
 import { CentralOutputs, EdgeOutputs, TenantRef } from "./config/outputs";
@@ -90,6 +91,8 @@ export = async () => {
   const config = loadStackConfig();
   // Pulumi runs the program in the project directory, beside every stack file.
   const fleet = loadFleet(process.cwd(), config);
+  // The cluster answers and the namespaces are free or this stack's, before anything is declared.
+  await preflight(config);
   const provider = kubernetesProvider(config.cluster, config.kubeconfig);
   return config.role === "central" ? central(config, expectedTenants(fleet, config.stack), provider) : edge(config, provider);
 };

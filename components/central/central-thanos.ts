@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../shared/charts";
 import { CentralSettings } from "../../config/central";
 import { CentralStackConfig } from "../../config/stack";
-import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";
+import { OWNER_STACK_LABEL, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";
 import { helmRelease } from "../shared/helm";
 import { ClientCredentials, ReceiveTlsOutput, TenantRef } from "../../config/outputs";
 import { MonitoringMixin } from "./monitoring-mixin";
@@ -60,7 +60,12 @@ export class CentralThanos extends pulumi.ComponentResource {
   constructor(name: string, args: CentralThanosArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:central:CentralThanos", name, {}, opts);
     const { settings } = args;
-    const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: settings.namespace } }, { parent: this });
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      // kube-prometheus-stack's node-exporter needs the host's network, PID namespace and filesystem.
+      { metadata: { name: settings.namespace, labels: { [OWNER_STACK_LABEL]: pulumi.getStack(), "pod-security.kubernetes.io/enforce": "privileged" } } },
+      { parent: this },
+    );
     const ns = namespace.metadata.name;
 
     const objstore = new k8s.core.v1.Secret(

@@ -5,6 +5,7 @@ import { EdgeStackConfig } from "../../config/stack";
 import { remoteWriteCaSecret, remoteWriteClientSecret } from "./agent-spec";
 import { ClientCredentials } from "../../config/outputs";
 import { helmRelease } from "../shared/helm";
+import { OWNER_STACK_LABEL } from "../shared/conventions";
 import { edgePrometheusValues } from "./prometheus-values";
 
 export interface EdgeAgentArgs {
@@ -36,7 +37,7 @@ export class EdgeAgent extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       // node-exporter needs the host's network, PID namespace and filesystem.
-      { metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "privileged" } } },
+      { metadata: { name: ns, labels: { [OWNER_STACK_LABEL]: pulumi.getStack(), "pod-security.kubernetes.io/enforce": "privileged" } } },
       { parent: this },
     );
     const dependencies: pulumi.Resource[] = [namespace];

@@ -36,7 +36,7 @@ export class TenantAgent extends pulumi.ComponentResource {
   constructor(name: string, args: TenantAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multicluster:edge:TenantAgent", name, {}, opts);
     const credentials = args.clientCredentials;
-    const objects = tenantObjects({ ...args, clientCertificate: credentials !== undefined });
+    const objects = tenantObjects({ ...args, stack: pulumi.getStack(), clientCertificate: credentials !== undefined });
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, objects.namespace, { parent: this });
     const inNamespace = { parent: this, dependsOn: [namespace] };
 

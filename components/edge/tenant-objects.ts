@@ -16,7 +16,7 @@ import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, rem
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
 import { TenantSettings } from "../../config/edge";
 import { EdgeStackConfig } from "../../config/stack";
-import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "../shared/conventions";
+import { AGENT_SELF_JOB, CLUSTER_LABEL, OWNER_STACK_LABEL, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from "../shared/conventions";
 import { remoteWriteSpec, RemoteWriteSpec } from "../shared/remote-write";
 import { NODE_EXPORTER_PORT } from "./prometheus-values";
 
@@ -36,6 +36,8 @@ const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 export interface TenantObjectsOptions {
   /** Cluster name; the `cluster` label. */
   cluster: string;
+  /** The stack creating the tenant's namespace: its OWNER_STACK_LABEL. */
+  stack: string;
   tenant: TenantSettings;
   /** The edge settings the agent shares with the cluster agent: remote write, WAL, resources. */
   settings: EdgeStackConfig["edge"];
@@ -186,8 +188,13 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
         name: namespace,
         labels: {
           ...tenantLabels,
-          // No host namespaces, host paths or privileged pods next to another tenant's node.
+          [OWNER_STACK_LABEL]: opts.stack,
+          // No host namespaces, host paths or privileged pods next to another tenant's node. Not
+          // `restricted`: the tenant's own workloads (which its monitors scrape) run here too. The
+          // agent's pod would pass it (non-root, RuntimeDefault seccomp, and the operator drops all
+          // capabilities and privilege escalation in its containers), so say where others would not.
           "pod-security.kubernetes.io/enforce": "baseline",
+          "pod-security.kubernetes.io/warn": "restricted",
         },
       },
     },

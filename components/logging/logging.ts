@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../shared/charts";
 import { LoggingSettings } from "../../config/central";
 import { helmRelease } from "../shared/helm";
+import { OWNER_STACK_LABEL } from "../shared/conventions";
 import { ALLOWED_USES, CertificateAuthority, declareCertificateAuthority, IssuedCertificate, issueCertificate, LeafCertificateArgs, OPENSEARCH_CERT_VALIDITY_HOURS } from "../shared/pki";
 import {
   ADMIN_TLS_SECRET,
@@ -77,7 +78,7 @@ export class Logging extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       // Fluent Bit reads host paths and OpenSearch's init container sets a kernel sysctl.
-      { metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "privileged" } } },
+      { metadata: { name: ns, labels: { [OWNER_STACK_LABEL]: pulumi.getStack(), "pod-security.kubernetes.io/enforce": "privileged" } } },
       { parent: this },
     );
     const scope: Scope = { name, ns, parent: this, inNamespace: { parent: this, dependsOn: [namespace] } };

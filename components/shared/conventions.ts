@@ -39,3 +39,9 @@ export const REMOTE_WRITE_CA_SECRET = "remote-write-ca";
 export const REMOTE_WRITE_CA_KEY = "ca.crt";
 /** Secret (type kubernetes.io/tls) with an agent's client certificate and key, in each agent's namespace. */
 export const REMOTE_WRITE_CLIENT_SECRET = { name: "remote-write-client", certKey: "tls.crt", keyKey: "tls.key" } as const;
+/**
+ * Namespace label naming the stack that created the namespace: the preflight lets a stack use an
+ * existing namespace only with its own name here. Not `app.kubernetes.io/managed-by`, which the
+ * Kubernetes provider overwrites with "pulumi" when server-side apply is off.
+ */
+export const OWNER_STACK_LABEL = "multicluster/stack";

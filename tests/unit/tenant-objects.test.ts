@@ -12,7 +12,7 @@ import { describeWithTool, scratchDir } from "../support";
 
 const config = edgeConfig("cluster-02");
 const [tenantA, tenantB] = config.edge.tenants;
-const build = (tenant = tenantA, settings = config.edge) => tenantObjects({ cluster: config.cluster, tenant, settings, ...CENTRAL });
+const build = (tenant = tenantA, settings = config.edge) => tenantObjects({ cluster: config.cluster, stack: config.stack, tenant, settings, ...CENTRAL });
 const manifests = (objects: TenantObjects) => Object.values(objects) as Manifest[];
 
 test("cluster-02's stack file has two tenants on two nodes", () => {
