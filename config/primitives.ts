@@ -3,6 +3,7 @@
  * validation failure becomes, and the zod types with their sanity bounds that the central and
  * edge schemas are made of.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationMs, parseDuration } from "./duration";
 import { parseQuantity } from "./quantity";
@@ -13,7 +14,12 @@ export const PROJECT = "multicluster";
 /** Config keys that hold secrets: set them with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["kubeconfig", "minioUser", "minioPassword", "alertWebhookCritical", "alertWebhookWarning"] as const;
 
-export class ConfigError extends Error {
+/**
+ * Bad input: the stack file, the key and what was expected. A RunError, so the Pulumi CLI
+ * prints the message alone, as one error line without a stack trace (like the SDK's own
+ * config errors); the synth and the tests catch it by this class.
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(
     readonly file: string,
     /** Full key path, e.g. `multicluster:central.receive.replicationFactor`. */

@@ -8,6 +8,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { SECRET_OUTPUTS } from "../config/outputs";
 
 /** The marker Pulumi's wire format puts on secret values. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -39,6 +40,11 @@ export interface MockStackOptions {
   secretKeys?: string[];
   /** Outputs of other stacks by name, for `StackReference`s. */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /**
+   * Names of the outputs those stacks export as secrets, which a StackReference reads as
+   * secrets, as under the engine; central's SECRET_OUTPUTS by default.
+   */
+  secretStackOutputs?: readonly string[];
   /** Address the mocked cloud assigns to every LoadBalancer Service the program creates. */
   loadBalancerAddress?: string;
   /** The program: what it returns becomes the stack outputs. */
@@ -78,7 +84,8 @@ function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
           const known = Object.keys(opts.stackOutputs ?? {});
           throw new Error(`stack ${name} not found (known stacks: ${known.join(", ") || "none"})`);
         }
-        return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        const secretOutputNames = (opts.secretStackOutputs ?? SECRET_OUTPUTS).filter((key) => key in outputs);
+        return { id: name, state: { name, outputs: withSecrets(outputs, secretOutputNames), secretOutputNames } };
       }
       if (args.type === "kubernetes:core/v1:Service" && !args.id && (args.inputs.spec as { type?: string } | undefined)?.type === "LoadBalancer") {
         // The provider finishes creating a LoadBalancer Service once the cloud has assigned an address.
@@ -98,6 +105,11 @@ function mocksFor(opts: MockStackOptions): pulumi.runtime.Mocks {
       throw new Error(`unexpected provider function call ${args.token} under mocks`);
     },
   };
+}
+
+/** `outputs` with the values of `secretNames` in Pulumi's secret wrapper, as the engine hands a StackReference a stack's secret outputs. */
+function withSecrets(outputs: Record<string, unknown>, secretNames: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, secretNames.includes(key) ? { [SECRET_SIG_KEY]: SECRET_SIG, value } : value]));
 }
 
 /** The value the mocked RandomPassword `name` generates; tests scan files for it. */

@@ -40,25 +40,45 @@ export async function readCentralStack(config: EdgeStackConfig): Promise<Central
   const name = config.edge.centralStack;
   const file = `Pulumi.${config.stack}.yaml`;
   const reference = new pulumi.StackReference(name);
-  const readOutput = async (output: string): Promise<unknown> => {
-    try {
-      // requireOutputValue is requireOutput awaited: a missing output is an error, not undefined.
-      return await reference.requireOutputValue(output);
-    } catch (err) {
-      throw new ConfigError(file, CENTRAL_STACK_KEY, centralStackProblem(name, output, (err as Error).message));
-    }
-  };
-  const [remoteWriteUrl, tenantHeader, receiveTls, tenantCredentials, outOfOrderWindow] = await Promise.all(
-    [REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT, RECEIVE_TLS_OUTPUT, TENANT_CREDENTIALS_OUTPUT, OUT_OF_ORDER_WINDOW_OUTPUT].map(readOutput),
+  const read = (output: string) => readOutput(reference, name, file, output);
+  const [remoteWriteUrl, tenantHeader, receiveTls, outOfOrderWindow] = await Promise.all(
+    [REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT, RECEIVE_TLS_OUTPUT, OUT_OF_ORDER_WINDOW_OUTPUT].map(async (output) => {
+      const { value, secret } = await read(output);
+      // These reach the agents' Helm values and objects in plain text: a secret would leak there.
+      if (secret) throw new ConfigError(file, CENTRAL_STACK_KEY, `expected ${name} to export ${output} as a plain output, as the outputs contract has it, but it is a secret`);
+      return value;
+    }),
   );
+  // A secret (SECRET_OUTPUTS): the key of each stays one, as every component hands it on with pulumi.secret.
+  const { value: tenantCredentials } = await read(TENANT_CREDENTIALS_OUTPUT);
   return checkCentralOutputs(name, file, config.edge, { remoteWriteUrl, tenantHeader, receiveTls, tenantCredentials, outOfOrderWindow });
 }
 
-/** The fleet check has already found `name` among the stack files as a central stack: what is left is its deployment. */
-function centralStackProblem(name: string, output: string, cause: string): string {
-  if (/does not exist on stack/.test(cause)) {
-    return `expected a central stack exporting ${output}, but ${name} has no such output (is it deployed with this program's version? run pulumi up on it)`;
+/**
+ * One output of the central stack and whether it is a secret. `getOutputDetails` reads
+ * secret and plain outputs alike (`requireOutputValue` throws for a secret), and gives
+ * neither value for a missing one.
+ */
+async function readOutput(reference: pulumi.StackReference, name: string, file: string, output: string): Promise<{ value: unknown; secret: boolean }> {
+  let details: pulumi.StackReferenceOutputDetails;
+  try {
+    details = await reference.getOutputDetails(output);
+  } catch (err) {
+    throw new ConfigError(file, CENTRAL_STACK_KEY, centralStackProblem(name, (err as Error).message));
   }
+  if (details.secretValue !== undefined) return { value: details.secretValue, secret: true };
+  if (details.value === undefined) {
+    throw new ConfigError(
+      file,
+      CENTRAL_STACK_KEY,
+      `expected a central stack exporting ${output}, but ${name} has no such output (is it deployed with this program's version? run pulumi up on it)`,
+    );
+  }
+  return { value: details.value, secret: false };
+}
+
+/** The fleet check has already found `name` among the stack files as a central stack: what is left is its deployment. */
+function centralStackProblem(name: string, cause: string): string {
   // The engine's message starts with "failed to read resource #<name> '<name>' [pulumi:pulumi:StackReference]: ".
   const reason = cause.replace(/^failed to read resource .*?\[[^\]]*\]: /, "");
   return `expected a deployed central stack, but ${name} could not be read (${reason}); deploy it first (pulumi up on it), or check the backend and organization`;
