@@ -14,6 +14,7 @@ import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/s
 import { EdgeAgent } from "./components/edge/edge-agent";
 import { expectedTenants, loadFleet } from "./config/fleet";
 import { kubernetesProvider } from "./components/shared/provider";
+import { useChartSource } from "./components/shared/helm";
 import { preflight } from "./components/shared/preflight";
 import { Logging } from "./components/logging/logging";
 import { MinioBuckets } from "./components/central/minio-buckets";
@@ -93,6 +94,8 @@ export = async () => {
   const fleet = loadFleet(process.cwd(), config);
   // The cluster answers and the namespaces are free or this stack's, before anything is declared.
   await preflight(config);
+  // Every Helm release from the stack file's chart mirror or directory, when it sets one.
+  useChartSource(config.charts);
   const provider = kubernetesProvider(config.cluster, config.kubeconfig);
   return config.role === "central" ? central(config, expectedTenants(fleet, config.stack), provider) : edge(config, provider);
 };

@@ -72,11 +72,19 @@ export function describeValue(value: unknown): string {
   return Array.isArray(value) ? "a list" : "a map";
 }
 
+/** What a message says in place of a secret value. */
+const SECRET_VALUE = "a value not shown here (it is a secret)";
+
 /**
  * The one issue to report and its message. A misspelt key comes first: it is usually also
- * why a required key looks missing.
+ * why a required key looks missing. Under a key `isSecret` names, the value given is never
+ * shown, and neither is any text of it a message repeats.
  */
-export function describeIssue(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): { path: (string | number)[]; expected: string } {
+export function describeIssue(
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  isSecret: (path: readonly PropertyKey[]) => boolean = () => false,
+): { path: (string | number)[]; expected: string } {
   const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
   if (issue.code === "unrecognized_keys") {
@@ -89,9 +97,12 @@ export function describeIssue(schema: z.ZodType, issues: readonly z.core.$ZodIss
     return { path: [...path, key], expected };
   }
   const input = (issue as { input?: unknown }).input;
+  const secret = isSecret(path) && input !== undefined;
+  const shown = secret ? SECRET_VALUE : describeValue(input);
   // zod's own wording ("Invalid input: expected number, received string") in ours.
-  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) return { path, expected: `expected ${issue.expected}, got ${describeValue(input)}` };
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) return { path, expected: `expected ${issue.expected}, got ${shown}` };
   const primitive = input === undefined || ["string", "number", "boolean"].includes(typeof input);
-  const expected = /\bgot\b/.test(issue.message) || !primitive ? issue.message : `${issue.message}, got ${describeValue(input)}`;
+  const message = secret && typeof input === "string" && input !== "" ? issue.message.split(input).join("[secret]") : issue.message;
+  const expected = /\bgot\b/.test(message) || !primitive ? message : `${message}, got ${shown}`;
   return { path, expected };
 }

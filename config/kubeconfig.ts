@@ -20,14 +20,17 @@ export function isInlineKubeconfig(value: string): boolean {
 export function resolveKubeconfig(
   value: string | undefined,
   context: string | undefined,
-  opts: { projectDir?: string; env?: NodeJS.ProcessEnv },
+  opts: { projectDir?: string; env?: NodeJS.ProcessEnv; hideValue?: boolean },
   fail: (keyPath: (string | number)[], expected: string) => never,
 ): Kubeconfig {
   const env = opts.env ?? process.env;
   let source: string;
   let content: string;
+  // A secret value may be the content itself in a form this does not recognise (base64, say): never show it.
+  const hidden = value !== undefined && opts.hideValue === true;
+  let shown: string;
   if (value !== undefined && isInlineKubeconfig(value)) {
-    source = "inline";
+    source = shown = "inline";
     content = value;
   } else {
     const home = env.HOME ?? os.homedir();
@@ -35,24 +38,28 @@ export function resolveKubeconfig(
     const chosen = value ?? fromEnv ?? path.join(home, ".kube", "config");
     source = path.resolve(opts.projectDir ?? process.cwd(), chosen.replace(/^~(?=$|\/)/, home));
     const origin = value !== undefined ? "" : fromEnv ? " (from $KUBECONFIG; multicluster:kubeconfig is not set)" : " (the default; multicluster:kubeconfig is not set)";
-    if (!fs.existsSync(source)) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} does not exist`);
-    if (!fs.statSync(source).isFile()) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${source}${origin} is a directory`);
+    shown = hidden ? "the file multicluster:kubeconfig names (not shown: it is a secret)" : source;
+    if (!fs.existsSync(source)) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${shown}${origin} does not exist`);
+    if (!fs.statSync(source).isFile()) fail(["kubeconfig"], `expected a kubeconfig file or its content, but ${shown}${origin} is a directory`);
     try {
       content = fs.readFileSync(source, "utf8");
     } catch (err) {
-      fail(["kubeconfig"], `expected a readable kubeconfig file, but ${source}${origin} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      fail(["kubeconfig"], `expected a readable kubeconfig file, but ${shown}${origin} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   }
   let doc: { contexts?: { name?: string }[]; "current-context"?: string } | undefined;
   try {
     doc = YAML.parse(content);
   } catch (err) {
-    fail(["kubeconfig"], `expected a kubeconfig in YAML, but ${source} does not parse: ${(err as Error).message.split("\n")[0]}`);
+    // The parser may quote the text it stopped at: of a secret, say only where.
+    const where = /at line \d+, column \d+/.exec((err as Error).message)?.[0] ?? "somewhere";
+    const reason = hidden || source === "inline" ? `${where} (the parser's message is not shown: it may quote the secret)` : (err as Error).message.split("\n")[0];
+    fail(["kubeconfig"], `expected a kubeconfig in YAML, but ${shown} does not parse: ${reason}`);
   }
   const contexts = (doc?.contexts ?? []).map((c) => c.name).filter((n): n is string => typeof n === "string");
-  if (contexts.length === 0) fail(["kubeconfig"], `expected a kubeconfig with at least one context, ${source} has none`);
+  if (contexts.length === 0) fail(["kubeconfig"], `expected a kubeconfig with at least one context, ${shown} has none`);
   const chosenContext = context ?? doc?.["current-context"];
-  if (chosenContext === undefined) fail(["kubeContext"], `expected a context name (${source} sets no current-context); one of ${contexts.join(", ")}`);
-  if (!contexts.includes(chosenContext!)) fail(["kubeContext"], `expected one of the contexts in ${source} (${contexts.join(", ")}), got ${chosenContext}`);
+  if (chosenContext === undefined) fail(["kubeContext"], `expected a context name (${shown} sets no current-context); one of ${contexts.join(", ")}`);
+  if (!contexts.includes(chosenContext!)) fail(["kubeContext"], `expected one of the contexts in ${shown} (${contexts.join(", ")}), got ${chosenContext}`);
   return { source, content, context: chosenContext! };
 }

@@ -1,53 +1,24 @@
 /**
- * Every Helm chart this program installs, pinned in one place. Bumping a chart is a change
- * here plus a check of the values against that version's defaults
- * (`../shared/tools/check-chart-values out/synth`).
+ * The charts every release installs, and the images pinned to their appVersions. The chart
+ * pins (name, repository, version) live in config/charts.ts, beside `multicluster:charts`,
+ * which the config validates against them; they are re-exported here for the components.
  */
-export interface ChartRef {
-  /** Chart name in the repository. */
-  readonly chart: string;
-  /** Exact chart version; never a range. */
-  readonly version: string;
-  /** Helm repository URL. */
-  readonly repo: string;
-}
+import * as path from "path";
+import { ChartRef, ChartSource } from "../../config/charts";
 
-export const CHARTS = {
-  kubePrometheusStack: {
-    chart: "kube-prometheus-stack",
-    version: "88.5.3",
-    repo: "https://prometheus-community.github.io/helm-charts",
-  },
-  // The thanos-community chart runs the official quay.io/thanos/thanos image
-  // (Bitnami's thanos images stopped being published in 2025).
-  thanos: {
-    chart: "thanos",
-    version: "0.38.0",
-    repo: "https://thanos-community.github.io/helm-charts",
-  },
-  opensearch: {
-    chart: "opensearch",
-    version: "3.6.0",
-    repo: "https://opensearch-project.github.io/helm-charts/",
-  },
-  opensearchDashboards: {
-    chart: "opensearch-dashboards",
-    version: "3.6.0",
-    repo: "https://opensearch-project.github.io/helm-charts/",
-  },
-  fluentBit: {
-    chart: "fluent-bit",
-    version: "0.58.1",
-    repo: "https://fluent.github.io/helm-charts/",
-  },
-  // Its own release rather than kube-prometheus-stack's subchart, so its values are the
-  // grafana chart's own (kube-prometheus-stack lists only a few of them).
-  grafana: {
-    chart: "grafana",
-    version: "12.11.1",
-    repo: "https://grafana-community.github.io/helm-charts",
-  },
-} as const satisfies Record<string, ChartRef>;
+export { CHARTS } from "../../config/charts";
+export type { ChartRef } from "../../config/charts";
+
+/**
+ * The Helm release inputs that install `chart` from `source`: a directory makes the chart a
+ * local path (Helm reads no repository), an OCI mirror makes it `oci://<mirror>/<chart>`, a
+ * Helm repository mirror replaces the repository. Without a source, the public repository.
+ */
+export function chartInputs(chart: ChartRef, source: ChartSource | undefined): { chart: string; version: string; repositoryOpts?: { repo: string } } {
+  if (source && "directory" in source) return { chart: path.join(source.directory, chart.chart), version: chart.version };
+  if (source?.repository.startsWith("oci://")) return { chart: `${source.repository}/${chart.chart}`, version: chart.version };
+  return { chart: chart.chart, version: chart.version, repositoryOpts: { repo: source?.repository ?? chart.repo } };
+}
 
 /**
  * The official Thanos image, pinned to the thanos chart 0.38.0's appVersion (the chart leaves

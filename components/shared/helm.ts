@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRef } from "./charts";
+import { ChartSource } from "../../config/charts";
+import { chartInputs, ChartRef } from "./charts";
 
 export interface ReleaseArgs {
   chart: ChartRef;
@@ -9,6 +10,8 @@ export interface ReleaseArgs {
   /** Seconds Helm waits for the release to become ready; 15 minutes by default. */
   timeoutSeconds?: number;
 }
+
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
 /**
  * A pinned, production-style Helm release: atomic (a failed install or upgrade rolls back),
@@ -19,9 +22,7 @@ export function helmRelease(name: string, args: ReleaseArgs, opts: pulumi.Custom
     name,
     {
       name,
-      chart: args.chart.chart,
-      version: args.chart.version,
-      repositoryOpts: { repo: args.chart.repo },
+      ...chartInputs(args.chart, undefined),
       namespace: args.namespace,
       values: args.values,
       atomic: true,
@@ -31,4 +32,20 @@ export function helmRelease(name: string, args: ReleaseArgs, opts: pulumi.Custom
     },
     opts,
   );
+}
+
+/**
+ * Installs every Helm release of the running stack from the stack file's chart source
+ * (`multicluster:charts`, validated against the pins by config/charts.ts) instead of the
+ * public repositories; nothing without one. A stack transformation: it holds for every
+ * release this stack declares, and for this stack only (the synth runs several in one process).
+ */
+export function useChartSource(source: ChartSource | undefined): void {
+  if (!source) return;
+  pulumi.runtime.registerStackTransformation(({ type, props, opts }) => {
+    if (type !== RELEASE_TYPE) return undefined;
+    const { repositoryOpts, ...release } = props;
+    const pinned: ChartRef = { chart: props.chart, version: props.version, repo: repositoryOpts?.repo };
+    return { props: { ...release, ...chartInputs(pinned, source) }, opts };
+  });
 }

@@ -36,9 +36,9 @@ const withEdge = (patch: (e: Config) => void): Config => {
   return { ...flat, "multicluster:edge": settings };
 };
 
-function configError(flat: Config, stack: string): ConfigError {
+function configError(flat: Config, stack: string, secretKeys?: string[]): ConfigError {
   try {
-    parseStackConfig(flat, { stack, projectDir: dir, env });
+    parseStackConfig(flat, { stack, projectDir: dir, env, secretKeys });
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw new Error(`expected a ConfigError, got ${(err as Error).stack}`);
@@ -122,14 +122,55 @@ describe("messages that say what was wrong", () => {
   });
 
   test("a kubeconfig path that is a directory (was EISDIR)", () => {
-    const err = configError({ ...centralFlat(), "multicluster:kubeconfig": "kube" }, "cluster-01");
+    // The path is in the stack file in plain text, so the message may show it.
+    const plainPath: string[] = [];
+    const err = configError({ ...centralFlat(), "multicluster:kubeconfig": "kube" }, "cluster-01", plainPath);
     fs.mkdirSync(path.join(dir, "kube"), { recursive: true });
-    const again = configError({ ...centralFlat(), "multicluster:kubeconfig": "kube" }, "cluster-01");
+    const again = configError({ ...centralFlat(), "multicluster:kubeconfig": "kube" }, "cluster-01", plainPath);
     expect(err.expected).toMatch(/does not exist$/);
     expect({ keyPath: again.keyPath, expected: again.expected }).toEqual({
       keyPath: "multicluster:kubeconfig",
       expected: `expected a kubeconfig file or its content, but ${path.join(dir, "kube")} is a directory`,
     });
+  });
+});
+
+describe("an invalid secret is refused without its value in the message", () => {
+  // Recognisable, and invalid for the key: each must be rejected, and appear nowhere in the message.
+  const SECRET = "Tr0ub4dor-SECRET";
+  test.each([
+    ["a MinIO password too short", "multicluster:minioPassword", "S3CRET7", /^expected the MinIO admin secret key of at least 8 characters \(set it with --secret\), got a value not shown here \(it is a secret\)$/],
+    ["a MinIO access key too short", "multicluster:minioUser", "Q7", /^expected the MinIO admin access key \(set it with --secret\), got a value not shown here \(it is a secret\)$/],
+    ["a MinIO password of the wrong type", "multicluster:minioPassword", 73317331, /^expected string, got a value not shown here \(it is a secret\)$/],
+    ["a webhook that is no URL", "multicluster:alertWebhookCritical", `hooks.example.org/${SECRET}`, /^Invalid URL, got a value not shown here \(it is a secret\)$/],
+    ["a webhook, the warning one", "multicluster:alertWebhookWarning", `token ${SECRET}`, /got a value not shown here/],
+  ])("%s", (_name, key, value, expected) => {
+    const err = configError({ ...centralFlat(), [key]: value }, "cluster-01");
+    expect(err.keyPath).toBe(key);
+    expect(err.expected).toMatch(expected);
+    expect(err.message).not.toContain(String(value));
+  });
+
+  test("a kubeconfig secret in a form not recognised as content (base64) is taken for a path, and not shown", () => {
+    const value = Buffer.from(`apiVersion: v1\nusers: [{user: {token: ${SECRET}}}]`).toString("base64");
+    const err = configError({ ...centralFlat(), "multicluster:kubeconfig": value }, "cluster-01");
+    expect({ keyPath: err.keyPath, expected: err.expected }).toEqual({
+      keyPath: "multicluster:kubeconfig",
+      expected: "expected a kubeconfig file or its content, but the file multicluster:kubeconfig names (not shown: it is a secret) does not exist",
+    });
+    expect(err.message).not.toContain(value);
+  });
+
+  test("inline kubeconfig content that does not parse: where, not what", () => {
+    const value = `apiVersion: v1\nusers:\n- name: admin\n  user: {token: ${SECRET}\n`;
+    const err = configError({ ...centralFlat(), "multicluster:kubeconfig": value }, "cluster-01");
+    expect(err.keyPath).toBe("multicluster:kubeconfig");
+    expect(err.expected).toMatch(/^expected a kubeconfig in YAML, but inline does not parse: at line \d+, column \d+ \(the parser's message is not shown: it may quote the secret\)$/);
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  test("a non-secret value is still shown", () => {
+    expect(configError({ ...centralFlat(), "multicluster:kubeContext": "cluster-09" }, "cluster-01").expected).toMatch(/got cluster-09$/);
   });
 });
 

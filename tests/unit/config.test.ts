@@ -4,9 +4,11 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { ConfigError } from "../../config/primitives";
-import { parseStackConfig, StackConfig } from "../../config/stack";
+import { PROJECT } from "../../config/primitives";
+import { loadStackConfig, parseStackConfig, StackConfig } from "../../config/stack";
+import { runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
-import { committedStackConfig, PROJECT_DIR, scratchDir } from "../support";
+import { committedStackConfig, ENCRYPTED, PROJECT_DIR, scratchDir } from "../support";
 
 const dir = scratchDir("config-");
 const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
@@ -16,15 +18,15 @@ const env = { KUBECONFIG: kubeconfigPath, HOME: dir };
 const central = (): Record<string, unknown> => ({ ...committedStackConfig("cluster-01"), "multicluster:minioUser": "admin", "multicluster:minioPassword": "admin-password" });
 const edge = () => committedStackConfig("cluster-02") as Record<string, any>;
 
-function parse(flat: Record<string, unknown>, stack = "cluster-01"): StackConfig {
-  return parseStackConfig(flat, { stack, projectDir: dir, env });
+function parse(flat: Record<string, unknown>, stack = "cluster-01", secretKeys?: string[]): StackConfig {
+  return parseStackConfig(flat, { stack, projectDir: dir, env, secretKeys });
 }
 
 /** Asserts that parsing fails with a ConfigError at exactly `keyPath`, naming the stack file. */
-function expectError(flat: Record<string, unknown>, keyPath: string, expected: RegExp, stack = "cluster-01"): void {
+function expectError(flat: Record<string, unknown>, keyPath: string, expected: RegExp, stack = "cluster-01", secretKeys?: string[]): void {
   let error: unknown;
   try {
-    parse(flat, stack);
+    parse(flat, stack, secretKeys);
   } catch (err) {
     error = err;
   }
@@ -246,8 +248,10 @@ describe("invalid stack files fail with the file, the key path and what was expe
     expectError(flat, "multicluster:minioPassword", /expected string/);
   });
 
-  test("a kubeconfig path that does not exist", () => {
-    expectError({ ...central(), "multicluster:kubeconfig": "/nonexistent/kubeconfig" }, "multicluster:kubeconfig", /\/nonexistent\/kubeconfig does not exist/);
+  test("a kubeconfig path that does not exist: shown when the stack file holds it in plain text, else not", () => {
+    const flat = { ...central(), "multicluster:kubeconfig": "/nonexistent/kubeconfig" };
+    expectError(flat, "multicluster:kubeconfig", /\/nonexistent\/kubeconfig does not exist/, "cluster-01", []);
+    expectError(flat, "multicluster:kubeconfig", /^expected a kubeconfig file or its content, but the file multicluster:kubeconfig names \(not shown: it is a secret\) does not exist$/);
   });
 
   test("a context the kubeconfig does not have", () => {
@@ -294,5 +298,43 @@ describe("npm run synth on a bad stack file", () => {
     expect(failure).toBeDefined();
     expect(failure!.code).toBe(1);
     expect(failure!.stderr).toContain("synth: invalid config: Pulumi.cluster-02.yaml: multicluster:edge.tenants[1].id: expected a unique tenant id");
+  });
+});
+
+describe("loadStackConfig: the running stack's config, as Pulumi hands it to the program", () => {
+  const stackDir = scratchDir("load-");
+  /** The message loadStackConfig gives for a kubeconfig that does not exist, the stack file holding `written` for it. */
+  async function messageWith(written: unknown): Promise<unknown> {
+    const edgeConfig = committedStackConfig("cluster-03");
+    fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-03.yaml"), YAML.stringify({ config: { ...edgeConfig, "multicluster:kubeconfig": written } }));
+    const previous = process.cwd();
+    process.chdir(stackDir);
+    try {
+      const result = await runMockStack({
+        project: PROJECT,
+        stack: "cluster-03",
+        config: { "multicluster:role": "edge", "multicluster:edge": JSON.stringify(edgeConfig["multicluster:edge"]), "multicluster:kubeconfig": "/nonexistent/kube-secret" },
+        program: async () => {
+          try {
+            loadStackConfig();
+            return {};
+          } catch (err) {
+            return { message: (err as Error).message };
+          }
+        },
+      });
+      return result.outputs.message;
+    } finally {
+      process.chdir(previous);
+    }
+  }
+
+  test("shows a kubeconfig path the stack file holds in plain text, and not one set with --secret", async () => {
+    expect(await messageWith("/nonexistent/kube-secret")).toBe(
+      "Pulumi.cluster-03.yaml: multicluster:kubeconfig: expected a kubeconfig file or its content, but /nonexistent/kube-secret does not exist",
+    );
+    expect(await messageWith(ENCRYPTED)).toBe(
+      "Pulumi.cluster-03.yaml: multicluster:kubeconfig: expected a kubeconfig file or its content, but the file multicluster:kubeconfig names (not shown: it is a secret) does not exist",
+    );
   });
 });
