@@ -168,41 +168,62 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** Every object of one tenant, in the order TenantAgent declares them; each comes from the builder for its concern below. */
 export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
-  const { tenant, settings } = opts;
-  const namespace = tenant.id;
-  const tenantLabels = { [TENANT_NAMESPACE_LABEL]: tenant.id };
-  const meta = (name: string) => ({ name, namespace, labels: tenantLabels });
-  const ownNamespace = { matchLabels: { "kubernetes.io/metadata.name": namespace } };
-  const nodeRoleName = `${tenant.id}-${TENANT_AGENT_NAME}-node`;
-  const subject = { kind: "ServiceAccount", name: TENANT_AGENT_NAME, namespace };
-  const read = ["get", "list", "watch"];
-  const caSecret = caSecretRef(settings.remoteWrite.tls);
-  const caSecretObject = remoteWriteCaSecret(settings.remoteWrite.tls, { namespace, labels: tenantLabels });
-
   return {
-    namespace: {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: {
-          ...tenantLabels,
-          [OWNER_STACK_LABEL]: opts.stack,
-          // No host namespaces, host paths or privileged pods next to another tenant's node. Not
-          // `restricted`: the tenant's own workloads (which its monitors scrape) run here too. The
-          // agent's pod would pass it (non-root, RuntimeDefault seccomp, and the operator drops all
-          // capabilities and privilege escalation in its containers), so say where others would not.
-          "pod-security.kubernetes.io/enforce": "baseline",
-          "pod-security.kubernetes.io/warn": "restricted",
-        },
+    namespace: tenantNamespace(opts.tenant, opts.stack),
+    ...tenantRbac(opts.tenant),
+    ...tenantSecrets(opts.tenant, opts.settings),
+    ...tenantQuotaAndLimits(opts.tenant),
+    networkPolicy: tenantNetworkPolicy(opts.tenant),
+    agent: tenantAgent(opts),
+  };
+}
+
+/** The label marking an object as the tenant's: the cluster agent skips such namespaces and the network policies tell tenants apart by it. */
+function tenantLabels(tenant: TenantSettings): Record<string, string> {
+  return { [TENANT_NAMESPACE_LABEL]: tenant.id };
+}
+
+/** Metadata of an object in the tenant's namespace (named after the tenant id), labelled as the tenant's. */
+function inTenantNamespace(tenant: TenantSettings, name: string) {
+  return { name, namespace: tenant.id, labels: tenantLabels(tenant) };
+}
+
+/** The tenant's namespace, owned by the stack that creates it, with Pod Security that keeps host access away from the other tenants' nodes. */
+function tenantNamespace(tenant: TenantSettings, stack: string): TenantObjects["namespace"] {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: tenant.id,
+      labels: {
+        ...tenantLabels(tenant),
+        [OWNER_STACK_LABEL]: stack,
+        // No host namespaces, host paths or privileged pods next to another tenant's node. Not
+        // `restricted`: the tenant's own workloads (which its monitors scrape) run here too. The
+        // agent's pod would pass it (non-root, RuntimeDefault seccomp, and the operator drops all
+        // capabilities and privilege escalation in its containers), so say where others would not.
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
       },
     },
-    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(TENANT_AGENT_NAME) },
+  };
+}
+
+type TenantRbac = Pick<TenantObjects, "serviceAccount" | "role" | "roleBinding" | "nodeClusterRole" | "nodeClusterRoleBinding">;
+
+/** The agent's identity: read-only discovery in its own namespace (a Role) and on its own node by name (a ClusterRole, as nodes are cluster-scoped). */
+function tenantRbac(tenant: TenantSettings): TenantRbac {
+  const nodeRoleName = `${tenant.id}-${TENANT_AGENT_NAME}-node`;
+  const subject = { kind: "ServiceAccount", name: TENANT_AGENT_NAME, namespace: tenant.id };
+  const read = ["get", "list", "watch"];
+  return {
+    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: inTenantNamespace(tenant, TENANT_AGENT_NAME) },
     role: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
-      metadata: meta(TENANT_AGENT_NAME),
+      metadata: inTenantNamespace(tenant, TENANT_AGENT_NAME),
       rules: [
         { apiGroups: [""], resources: ["services", "endpoints", "pods"], verbs: read },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
@@ -211,14 +232,14 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
     roleBinding: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: meta(TENANT_AGENT_NAME),
+      metadata: inTenantNamespace(tenant, TENANT_AGENT_NAME),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_AGENT_NAME },
       subjects: [subject],
     },
     nodeClusterRole: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
-      metadata: { name: nodeRoleName, labels: tenantLabels },
+      metadata: { name: nodeRoleName, labels: tenantLabels(tenant) },
       rules: [
         // list/watch by name work with the metadata.name field selector the scrape jobs use.
         { apiGroups: [""], resources: ["nodes"], resourceNames: [tenant.node], verbs: read },
@@ -228,22 +249,35 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
     nodeClusterRoleBinding: {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRoleBinding",
-      metadata: { name: nodeRoleName, labels: tenantLabels },
+      metadata: { name: nodeRoleName, labels: tenantLabels(tenant) },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: nodeRoleName },
       subjects: [subject],
     },
+  };
+}
+
+/** The agent's Secrets: its node scrape jobs (the operator reads additional scrape configs from a Secret only), and the receiver's CA bundle when there is one. */
+function tenantSecrets(tenant: TenantSettings, settings: TenantObjectsOptions["settings"]): Pick<TenantObjects, "nodeScrapeSecret" | "caSecret"> {
+  const caSecret = remoteWriteCaSecret(settings.remoteWrite.tls, { namespace: tenant.id, labels: tenantLabels(tenant) });
+  return {
     nodeScrapeSecret: {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: meta(NODE_SCRAPE_SECRET),
+      metadata: inTenantNamespace(tenant, NODE_SCRAPE_SECRET),
       type: "Opaque",
       stringData: { [NODE_SCRAPE_KEY]: YAML.stringify(tenantScrapeConfigs(tenant)) },
     },
-    ...(caSecretObject ? { caSecret: caSecretObject } : {}),
+    ...(caSecret ? { caSecret } : {}),
+  };
+}
+
+/** The tenant's share of the shared cluster: a quota on what its pods request, and defaults so that pods which set nothing still count against it. */
+function tenantQuotaAndLimits(tenant: TenantSettings): Pick<TenantObjects, "resourceQuota" | "limitRange"> {
+  return {
     resourceQuota: {
       apiVersion: "v1",
       kind: "ResourceQuota",
-      metadata: meta("tenant-quota"),
+      metadata: inTenantNamespace(tenant, "tenant-quota"),
       spec: {
         hard: {
           "requests.cpu": tenant.quota.cpu,
@@ -256,7 +290,7 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
     limitRange: {
       apiVersion: "v1",
       kind: "LimitRange",
-      metadata: meta("container-defaults"),
+      metadata: inTenantNamespace(tenant, "container-defaults"),
       spec: {
         limits: [
           {
@@ -268,59 +302,70 @@ export function tenantObjects(opts: TenantObjectsOptions): TenantObjects {
         ],
       },
     },
-    networkPolicy: {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: meta("deny-other-tenants"),
-      spec: {
-        podSelector: {},
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [
-              // Its own namespace, and namespaces that belong to no tenant (ingress controllers, system).
-              { podSelector: {} },
-              { namespaceSelector: { matchExpressions: [{ key: TENANT_NAMESPACE_LABEL, operator: "DoesNotExist" }] } },
-            ],
-          },
-        ],
-      },
+  };
+}
+
+/** Ingress from the tenant's own namespace and from namespaces of no tenant only, so no other tenant's pod reaches the tenant's. */
+function tenantNetworkPolicy(tenant: TenantSettings): TenantObjects["networkPolicy"] {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: inTenantNamespace(tenant, "deny-other-tenants"),
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            // Its own namespace, and namespaces that belong to no tenant (ingress controllers, system).
+            { podSelector: {} },
+            { namespaceSelector: { matchExpressions: [{ key: TENANT_NAMESPACE_LABEL, operator: "DoesNotExist" }] } },
+          ],
+        },
+      ],
     },
-    agent: {
-      apiVersion: "monitoring.coreos.com/v1alpha1",
-      kind: "PrometheusAgent",
-      metadata: meta(TENANT_AGENT_NAME),
-      spec: {
-        replicas: 1,
-        serviceAccountName: TENANT_AGENT_NAME,
-        nodeSelector: { "kubernetes.io/hostname": tenant.node },
-        podMetadata: { labels: tenantLabels },
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } },
-        externalLabels: { [CLUSTER_LABEL]: opts.cluster, [TENANT_LABEL]: tenant.id },
-        remoteWrite: [
-          remoteWriteSpec({
-            url: opts.remoteWriteUrl,
-            tenantHeader: opts.tenantHeader,
-            tenantId: tenant.id,
-            settings: settings.remoteWrite,
-            caSecret,
-            clientCertificate: opts.clientCertificate ? CLIENT_CERTIFICATE_REF : undefined,
-            enforcedLabels: { [CLUSTER_LABEL]: opts.cluster, [TENANT_LABEL]: tenant.id },
-          }),
-        ],
-        // Monitors in the tenant's namespace only, and they may not reach into other namespaces.
-        serviceMonitorSelector: {},
-        serviceMonitorNamespaceSelector: ownNamespace,
-        podMonitorSelector: {},
-        podMonitorNamespaceSelector: ownNamespace,
-        ignoreNamespaceSelectors: true,
-        // Target labels (namespace, pod, job) win over scraped ones; `tenant` and `cluster` are enforced on write.
-        overrideHonorLabels: true,
-        additionalScrapeConfigs: { name: NODE_SCRAPE_SECRET, key: NODE_SCRAPE_KEY },
-        additionalArgs: walArguments(settings.wal),
-        storage: prometheusStorage(settings.wal),
-        resources: agentResources(settings.resources),
-      },
+  };
+}
+
+/** One agent pinned to the tenant's node, seeing the tenant's namespace only and writing with the tenant's header and labels enforced on write. */
+function tenantAgent(opts: TenantObjectsOptions): PrometheusAgentManifest {
+  const { tenant, settings } = opts;
+  const identity = { [CLUSTER_LABEL]: opts.cluster, [TENANT_LABEL]: tenant.id };
+  const ownNamespace = { matchLabels: { "kubernetes.io/metadata.name": tenant.id } };
+  return {
+    apiVersion: "monitoring.coreos.com/v1alpha1",
+    kind: "PrometheusAgent",
+    metadata: inTenantNamespace(tenant, TENANT_AGENT_NAME),
+    spec: {
+      replicas: 1,
+      serviceAccountName: TENANT_AGENT_NAME,
+      nodeSelector: { "kubernetes.io/hostname": tenant.node },
+      podMetadata: { labels: tenantLabels(tenant) },
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } },
+      externalLabels: identity,
+      remoteWrite: [
+        remoteWriteSpec({
+          url: opts.remoteWriteUrl,
+          tenantHeader: opts.tenantHeader,
+          tenantId: tenant.id,
+          settings: settings.remoteWrite,
+          caSecret: caSecretRef(settings.remoteWrite.tls),
+          clientCertificate: opts.clientCertificate ? CLIENT_CERTIFICATE_REF : undefined,
+          enforcedLabels: { ...identity },
+        }),
+      ],
+      // Monitors in the tenant's namespace only, and they may not reach into other namespaces.
+      serviceMonitorSelector: {},
+      serviceMonitorNamespaceSelector: ownNamespace,
+      podMonitorSelector: {},
+      podMonitorNamespaceSelector: ownNamespace,
+      ignoreNamespaceSelectors: true,
+      // Target labels (namespace, pod, job) win over scraped ones; `tenant` and `cluster` are enforced on write.
+      overrideHonorLabels: true,
+      additionalScrapeConfigs: { name: NODE_SCRAPE_SECRET, key: NODE_SCRAPE_KEY },
+      additionalArgs: walArguments(settings.wal),
+      storage: prometheusStorage(settings.wal),
+      resources: agentResources(settings.resources),
     },
   };
 }
