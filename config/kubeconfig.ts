@@ -8,6 +8,11 @@ import * as YAML from "yaml";
 export interface Kubeconfig {
   /** The file it was read from, or "inline" when the config holds the content. */
   source: string;
+  /**
+   * True when `multicluster:kubeconfig` chose it; false when it is the machine's own ($KUBECONFIG,
+   * else ~/.kube/config), which the Kubernetes provider finds by itself.
+   */
+  fromConfig: boolean;
   content: string;
   context: string;
 }
@@ -61,5 +66,5 @@ export function resolveKubeconfig(
   const chosenContext = context ?? doc?.["current-context"];
   if (chosenContext === undefined) fail(["kubeContext"], `expected a context name (${shown} sets no current-context); one of ${contexts.join(", ")}`);
   if (!contexts.includes(chosenContext!)) fail(["kubeContext"], `expected one of the contexts in ${shown} (${contexts.join(", ")}), got ${chosenContext}`);
-  return { source, content, context: chosenContext! };
+  return { source, content, context: chosenContext!, fromConfig: value !== undefined };
 }

@@ -113,7 +113,7 @@ describe("valid stack files", () => {
   test("an inline kubeconfig is used as is", () => {
     const content = fs.readFileSync(kubeconfigPath, "utf8");
     const config = parse({ ...central(), "multicluster:kubeconfig": content, "multicluster:kubeContext": "cluster-04" });
-    expect(config.kubeconfig).toEqual({ source: "inline", content, context: "cluster-04" });
+    expect(config.kubeconfig).toEqual({ source: "inline", content, context: "cluster-04", fromConfig: true });
   });
 });
 

@@ -331,6 +331,11 @@ describe("with central's mutual TLS, every agent gets its own tenant's certifica
     });
   });
 
+  test("a kubeconfig set in the stack file is the provider's, as a secret; the cluster name stays its identity", () => {
+    const [provider] = result.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+    expect(redactSecrets(provider.inputs, "[secret]")).toMatchObject({ clusterIdentifier: "cluster-02", context: "cluster-02", kubeconfig: "[secret]" });
+  });
+
   const clientSecrets = () => result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata.name === "remote-write-client");
 
   test("one client Secret per agent namespace, holding that namespace's tenant's certificate and key, as a secret", () => {

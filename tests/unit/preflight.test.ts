@@ -121,7 +121,7 @@ describeWithSystemTool("openssl", "install Debian's openssl package", "the prefl
     const source = file(`kubeconfig-${Math.random().toString(36).slice(2)}.yaml`);
     const content = YAML.stringify(doc);
     fs.writeFileSync(source, content);
-    return { source, content, context: "cluster-02" };
+    return { source, content, context: "cluster-02", fromConfig: true };
   }
 
   async function check(config: Kubeconfig, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ warnings: string[]; error?: ConfigError }> {
