@@ -149,11 +149,19 @@ function referencedStack(name: string): { stack: string } | { otherProject: stri
 
 /** The cross-stack checks; throws a ConfigError naming the offending file, its key and the other file. */
 export function checkFleet(members: FleetMember[]): Fleet {
+  const centralOf = centralsOfEdges(members);
+  const clusterOwner = uniqueClusters(members);
+  const tenantOwner = uniqueTenants(members, centralOf, clusterOwner);
+  checkLimitedTenants(members, tenantOwner);
+  return { members, centralOf };
+}
+
+/** Each edge's central: a central stack file beside it, of this project, not the edge itself. */
+function centralsOfEdges(members: FleetMember[]): Map<string, FleetMember> {
   const byStack = new Map(members.map((m) => [m.stack, m]));
   const centrals = members.filter((m) => m.role === "central");
   const centralOf = new Map<string, FleetMember>();
   const centralStackKey = formatKeyPath(["edge", "centralStack"]);
-
   for (const edge of members.filter((m) => m.role === "edge")) {
     const name = edge.centralStack!;
     const fail = (expected: string): never => {
@@ -169,7 +177,11 @@ export function checkFleet(members: FleetMember[]): Fleet {
     if (target!.role !== "central") fail(`expected the name of a central stack (central: ${known}), but ${name} is ${target!.file}, an edge stack`);
     centralOf.set(edge.stack, target!);
   }
+  return centralOf;
+}
 
+/** One stack per cluster name: two would write the same `cluster` label into Thanos. */
+function uniqueClusters(members: FleetMember[]): Map<string, FleetMember> {
   const clusterOwner = new Map<string, FleetMember>();
   for (const m of members) {
     const other = clusterOwner.get(m.cluster);
@@ -183,8 +195,14 @@ export function checkFleet(members: FleetMember[]): Fleet {
     }
     clusterOwner.set(m.cluster, m);
   }
+  return clusterOwner;
+}
 
-  const tenantOwner = new Map<string, { member: FleetMember; keyPath: string }>();
+type TenantOwners = Map<string, { member: FleetMember; keyPath: string }>;
+
+/** Tenant ids unique per central, never another cluster's name nor the receivers' default tenant. */
+function uniqueTenants(members: FleetMember[], centralOf: Map<string, FleetMember>, clusterOwner: Map<string, FleetMember>): TenantOwners {
+  const tenantOwner: TenantOwners = new Map();
   for (const edge of members.filter((m) => m.role === "edge")) {
     const central = centralOf.get(edge.stack)!;
     for (const { id, keyPath } of edge.tenants) {
@@ -205,9 +223,12 @@ export function checkFleet(members: FleetMember[]): Fleet {
       tenantOwner.set(scope, { member: edge, keyPath });
     }
   }
+  return tenantOwner;
+}
 
-  // A limit override for a tenant nobody writes as is a typo: with mutual TLS no such tenant can write.
-  for (const central of centrals) {
+/** A limit override for a tenant nobody writes as is a typo: with mutual TLS no such tenant can write. */
+function checkLimitedTenants(members: FleetMember[], tenantOwner: TenantOwners): void {
+  for (const central of members.filter((m) => m.role === "central")) {
     const writing = [...tenantOwner.keys()].filter((scope) => scope.startsWith(`${central.stack}\u0000`)).map((scope) => scope.split("\u0000")[1]);
     for (const id of central.limitedTenants ?? []) {
       if (!writing.includes(id)) {
@@ -219,7 +240,6 @@ export function checkFleet(members: FleetMember[]): Fleet {
       }
     }
   }
-  return { members, centralOf };
 }
 
 /** The tenants central stack `stack` expects: those of every edge that writes to it, in stack order. */
