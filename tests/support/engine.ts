@@ -51,7 +51,7 @@ export async function centralOutputs(plan: FleetPlan, dir: string): Promise<Cent
 export async function deployCentralStandIn(fleet: EngineFleet, outputs: Record<string, unknown>, workDir: string): Promise<PulumiCli> {
   const dir = path.join(workDir, "central-stand-in");
   fs.mkdirSync(dir, { recursive: true });
-  for (const file of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(FIXTURE_DIR, file), path.join(dir, file));
+  for (const file of ["Pulumi.yaml", "index.ts", "package.json"]) fs.copyFileSync(path.join(FIXTURE_DIR, file), path.join(dir, file));
   if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
   const cwd = { cwd: dir };
   const secretNames = SECRET_OUTPUTS.filter((name) => name in outputs);
@@ -59,7 +59,7 @@ export async function deployCentralStandIn(fleet: EngineFleet, outputs: Record<s
   const secret = Object.fromEntries(secretNames.map((name) => [name, outputs[name]]));
   await fleet.cli.must(deployArgs("select", { stack: CENTRAL_STACK }), cwd);
   await fleet.cli.must(["config", "set", "multicluster:outputs", JSON.stringify(plain), "--stack", CENTRAL_STACK], cwd);
-  await fleet.cli.must(["config", "set", "multicluster:secretOutputNames", JSON.stringify(secretNames), "--stack", CENTRAL_STACK], cwd);
+  await fleet.cli.must(["config", "set", "--plaintext", "multicluster:secretOutputNames", JSON.stringify(secretNames), "--stack", CENTRAL_STACK], cwd);
   await fleet.cli.must(["config", "set", "--secret", "multicluster:secretOutputs", JSON.stringify(secret), "--stack", CENTRAL_STACK], cwd);
   await fleet.cli.must(deployArgs("up", { stack: CENTRAL_STACK }), cwd);
   return fleet.cli;
