@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { toolsCacheDir } from "../../loopback/tools";
+import { pinnedVersion, TOOLS, toolsCacheDir } from "../../loopback/tools";
 import { githubOutputs, stackMatrix } from "../../scripts/stack-matrix";
 import { PROJECT_DIR, scratchDir } from "../support";
 
@@ -201,12 +201,12 @@ describe("workflows", () => {
     expect(kubeconfig).toBeLessThan(job.steps.indexOf(pulumiStep(job)));
   });
 
-  test("every action is pinned to an exact version, and the Pulumi CLI to the SDK's version", () => {
+  test("every action is pinned to an exact version, and the Pulumi CLI to the one the engine tests run (tools/pulumi)", () => {
     const uses = [pr, deploy].flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps)).concat(setup.runs.steps).flatMap((s) => (s.uses ? [s.uses] : []));
     expect(uses.length).toBeGreaterThan(0);
     for (const ref of uses.filter((u) => !u.startsWith("./"))) expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
-    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
-    for (const w of [pr, deploy]) expect(w.env?.PULUMI_VERSION).toBe(sdk);
+    const tested = pinnedVersion(TOOLS.pulumi).replace(/^v/, "");
+    for (const w of [pr, deploy]) expect(w.env?.PULUMI_VERSION).toBe(tested);
     for (const [, job] of pulumiJobs) expect(pulumiStep(job).with?.["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
   });
 });
