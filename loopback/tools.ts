@@ -148,7 +148,10 @@ function cacheKey(spec: ToolSpec): string {
   const files = ["go.mod", "go.sum", ...(spec.localSources ?? [])].map((file) => path.join(TOOLS_DIR, spec.dir, file));
   for (const file of files) if (fs.existsSync(file)) hash.update(fs.readFileSync(file));
   hash.update((spec.tags ?? []).join(","));
-  hash.update(JSON.stringify([spec.generatedAssets, spec.ldflags, spec.moduleFiles, spec.bundle, spec.rename]));
+  hash.update(JSON.stringify(spec.generatedAssets ?? null));
+  // Only what a tool sets joins its key, so adding a field here leaves other tools' builds valid.
+  const more = { ldflags: spec.ldflags, moduleFiles: spec.moduleFiles, bundle: spec.bundle, rename: spec.rename };
+  for (const [field, value] of Object.entries(more)) if (value !== undefined) hash.update(`${field}=${JSON.stringify(value)}`);
   return hash.digest("hex").slice(0, 16);
 }
 
