@@ -39,7 +39,10 @@ const CENTRAL_STACK_KEY = "multicluster:edge.centralStack";
 export async function readCentralStack(config: EdgeStackConfig): Promise<CentralConnection> {
   const name = config.edge.centralStack;
   const file = `Pulumi.${config.stack}.yaml`;
-  const reference = new pulumi.StackReference(name);
+  // Named after the key that chose it: when the engine cannot read the stack (not deployed, wrong
+  // backend or organization) it fails the read itself, before the program sees an error, and its
+  // message names this resource, so the user reads which stack file and key to look at.
+  const reference = new pulumi.StackReference(`${CENTRAL_STACK_KEY} of ${file}`, { name });
   const read = (output: string) => readOutput(reference, name, file, output);
   const [remoteWriteUrl, tenantHeader, receiveTls, outOfOrderWindow] = await Promise.all(
     [REMOTE_WRITE_URL_OUTPUT, TENANT_HEADER_OUTPUT, RECEIVE_TLS_OUTPUT, OUT_OF_ORDER_WINDOW_OUTPUT].map(async (output) => {

@@ -24,7 +24,7 @@ export class KubeApiError extends Error {
   }
 }
 
-/** One request; resolves with the parsed JSON body of a 2xx answer, rejects with a KubeApiError otherwise. */
+/** One request; resolves with the body of a 2xx answer (parsed when it is JSON), rejects with a KubeApiError otherwise. */
 export function kubeRequest<T = unknown>(api: ApiEndpoint, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -41,7 +41,8 @@ export function kubeRequest<T = unknown>(api: ApiEndpoint, method: string, path:
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolve((text ? JSON.parse(text) : undefined) as T);
+          const json = /json/.test(res.headers["content-type"] ?? "");
+          if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) resolve((json && text ? JSON.parse(text) : text) as T);
           else reject(new KubeApiError(res.statusCode ?? 0, method, path, text));
         });
       },
