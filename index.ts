@@ -8,18 +8,18 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readCentralStack, withCentralTls } from "./components/edge/central-stack";
 import { CentralThanos } from "./components/central/central-thanos";
-import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/stack";
+import { MinioBuckets } from "./components/central/minio-buckets";
+import { readCentralStack, withCentralTls } from "./components/edge/central-stack";
 import { EdgeAgent } from "./components/edge/edge-agent";
-import { expectedTenants, loadFleet } from "./config/fleet";
-import { kubernetesProvider } from "./components/shared/provider";
+import { TenantAgent } from "./components/edge/tenant-agent";
+import { Logging } from "./components/logging/logging";
 import { useChartSource } from "./components/shared/helm";
 import { preflight } from "./components/shared/preflight";
-import { Logging } from "./components/logging/logging";
-import { MinioBuckets } from "./components/central/minio-buckets";
+import { kubernetesProvider } from "./components/shared/provider";
+import { expectedTenants, loadFleet } from "./config/fleet";
 import { CentralOutputs, EdgeOutputs, TenantRef } from "./config/outputs";
-import { TenantAgent } from "./components/edge/tenant-agent";
+import { CentralStackConfig, EdgeStackConfig, loadStackConfig } from "./config/stack";
 
 /** Stack outputs, each value possibly still an Output; the shapes are the contract in config/outputs.ts. */
 type Exported<T> = { [K in keyof T]: pulumi.Input<T[K]> };
