@@ -7,32 +7,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CHARTS, ChartRef, chartsOf, helmPullCommand } from "../../config/charts";
-import { ConfigError } from "../../config/primitives";
-import { parseStackConfig, StackConfig } from "../../config/stack";
 import { chartInputs } from "../../components/shared/charts";
 import { GOLDEN_DIR } from "../../synth/golden";
-import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { committedStackConfig, resourcesOfType, scratchDir, synthStacks } from "../support";
+import { Config, stackConfigParser } from "../support/parse";
 
-type Config = Record<string, any>;
-const dir = scratchDir("charts-");
-const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
-fs.writeFileSync(kubeconfigPath, mockKubeconfigFor(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]));
-const env = { KUBECONFIG: kubeconfigPath, HOME: dir };
-const SECRETS = { "multicluster:minioUser": "admin", "multicluster:minioPassword": "admin-password" };
-const committed = (stack: string): Config => ({ ...committedStackConfig(stack), ...(stack === "cluster-01" ? SECRETS : {}) });
+const { dir, env, committed, parse, rejection } = stackConfigParser("charts-");
 const withCharts = (stack: string, charts: unknown): Config => ({ ...committed(stack), "multicluster:charts": charts });
-const parse = (flat: Config, stack: string): StackConfig => parseStackConfig(flat, { stack, projectDir: dir, env });
-
-function rejection(flat: Config, stack: string): { keyPath: string; expected: string } {
-  try {
-    parse(flat, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return { keyPath: err.keyPath, expected: err.expected };
-    throw err;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 /** A directory of charts as `helm pull --untar` lays them out: `<dir>/<chart>/Chart.yaml`. */
 function chartDirectory(charts: readonly ChartRef[], name = "pulled"): string {
@@ -114,7 +95,7 @@ describe("a chart directory", () => {
   test("that does not exist, or is a file", () => {
     const missing = path.join(dir, "no-such-charts");
     expect(rejection(withCharts("cluster-03", { directory: missing }), "cluster-03")).toEqual({ keyPath: DIRECTORY_KEY, expected: `expected a directory of the pinned charts, but ${missing} does not exist` });
-    expect(rejection(withCharts("cluster-03", { directory: kubeconfigPath }), "cluster-03")).toEqual({ keyPath: DIRECTORY_KEY, expected: `expected a directory of the pinned charts, but ${kubeconfigPath} is a file` });
+    expect(rejection(withCharts("cluster-03", { directory: env.KUBECONFIG }), "cluster-03")).toEqual({ keyPath: DIRECTORY_KEY, expected: `expected a directory of the pinned charts, but ${env.KUBECONFIG} is a file` });
   });
 
   test("holding another version of a chart names the chart@version expected and the one found", () => {

@@ -5,32 +5,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackConfig, StackConfig } from "../../config/stack";
-import { ConfigError } from "../../config/primitives";
+import { StackConfig } from "../../config/stack";
 import { clusterDerivedNames, DerivedName, tenantDerivedNames } from "../../config/names";
 import { GOLDEN_DIR } from "../../synth/golden";
-import { mockKubeconfigFor } from "../../synth/pulumi-config";
-import { committedStackConfig, scratchDir } from "../support";
+import { Config, stackConfigParser } from "../support/parse";
 
-type Config = Record<string, any>;
-const dir = scratchDir("names-");
-const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
-fs.writeFileSync(kubeconfigPath, mockKubeconfigFor(["cluster-01", "cluster-02", "cluster-03", "cluster-04"]));
-const env = { KUBECONFIG: kubeconfigPath, HOME: dir };
-const SECRETS = { "multicluster:minioUser": "admin", "multicluster:minioPassword": "admin-password" };
-
-const committed = (stack: string): Config => ({ ...committedStackConfig(stack), ...(stack === "cluster-01" ? SECRETS : {}) });
-const parse = (flat: Config, stack: string): StackConfig => parseStackConfig(flat, { stack, projectDir: dir, env });
-
-function rejection(flat: Config, stack: string): { keyPath: string; expected: string } {
-  try {
-    parse(flat, stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return { keyPath: err.keyPath, expected: err.expected };
-    throw err;
-  }
-  throw new Error("expected the config to be rejected");
-}
+const { committed, parse, rejection } = stackConfigParser("names-");
 
 interface PlannedResource {
   type: string;
