@@ -1,9 +1,11 @@
 /** Helpers for the edge tests: validated edge config from the committed stack files. */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EdgeStackConfig, parseStackConfig } from "../../config/stack";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
-import { committedStackConfig, scratchDir } from ".";
+import { promisify } from "util";
+import { committedStackConfig, PROJECT_DIR, scratchDir } from ".";
 
 const dir = scratchDir("edge-config-");
 const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
@@ -39,4 +41,18 @@ export function mutualTlsOutputs(tenants: string[], cert: (who: string) => strin
     },
     tenantCredentials: Object.fromEntries(tenants.map((id) => [id, { certPem: cert(id), keyPem: `key of ${id}` }])),
   };
+}
+
+/** What the program did against one central: its outputs, or the error it stopped with. */
+export type EdgeOutcome = { outputs?: Record<string, unknown>; error?: { name: string; message: string; keyPath?: string; expected?: string } };
+
+/**
+ * Runs the edge program against each case's central outputs (tests/fixtures/edge-against-central.ts),
+ * in a child process: a failing Pulumi program leaves rejections jest would pin on the test.
+ */
+export async function runEdgeAgainstCentral<K extends string>(cases: Record<K, unknown>): Promise<Record<K, EdgeOutcome>> {
+  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+  const { stdout } = await promisify(execFile)(tsx, ["tests/fixtures/edge-against-central.ts", JSON.stringify(Object.values(cases))], { cwd: PROJECT_DIR });
+  const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as EdgeOutcome);
+  return Object.fromEntries(Object.keys(cases).map((key, i) => [key, lines[i]])) as Record<K, EdgeOutcome>;
 }

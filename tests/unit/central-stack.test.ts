@@ -5,16 +5,12 @@
  * wrong kind, is one ConfigError naming the stack file and the key; a ConfigError is a
  * RunError, which the Pulumi CLI prints as its message alone, without a stack trace.
  */
-import { execFile } from "child_process";
-import * as path from "path";
-import { promisify } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT } from "../../config/primitives";
 import { SECRET_OUTPUTS } from "../../config/outputs";
 import { redactSecrets, runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
-import { mutualTlsOutputs } from "../support/edge";
-import { PROJECT_DIR } from "../support";
+import { EdgeOutcome, mutualTlsOutputs, runEdgeAgainstCentral } from "../support/edge";
 import program = require("../../index");
 
 const CENTRAL_STACK = "organization/multicluster/cluster-01";
@@ -52,15 +48,10 @@ describe("what central exports, as the edge program reads it", () => {
     withoutCredentials: { centralOutputs: (({ tenantCredentials: _c, ...rest }) => rest)(central), edge },
     noCentral: { centralOutputs: null, edge },
   };
-  type Outcome = { outputs?: Record<string, unknown>; error?: { name: string; message: string; keyPath?: string; expected?: string } };
-  let outcomes: Record<keyof typeof cases, Outcome>;
+  let outcomes: Record<keyof typeof cases, EdgeOutcome>;
 
   beforeAll(async () => {
-    // A failing Pulumi program leaves rejections jest would pin on the test: run them in a child process.
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const { stdout } = await promisify(execFile)(tsx, ["tests/fixtures/edge-against-central.ts", JSON.stringify(Object.values(cases))], { cwd: PROJECT_DIR });
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Outcome);
-    outcomes = Object.fromEntries(Object.keys(cases).map((key, i) => [key, lines[i]])) as typeof outcomes;
+    outcomes = await runEdgeAgainstCentral(cases);
   });
 
   test("an output the contract has plain, exported as a secret, is refused rather than written into Helm values in plain text", () => {

@@ -11,7 +11,7 @@ import { ConfigError, PROJECT } from "../../config/primitives";
 import { redactSecrets, runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { synthesize, SynthesizedStack } from "../../synth/synth";
-import { mutualTlsOutputs, PLAIN_HTTP_TLS_OUTPUTS, TEST_CA_PEM } from "../support/edge";
+import { EdgeOutcome, mutualTlsOutputs, PLAIN_HTTP_TLS_OUTPUTS, runEdgeAgainstCentral, TEST_CA_PEM } from "../support/edge";
 import { expectValidManifest, Manifest } from "../support/k8s-models";
 import { committedStackConfig, PROJECT_DIR, resourcesOfType, scratchDir, synthStacks } from "../support";
 import program = require("../../index");
@@ -157,15 +157,10 @@ describe("bad input is one clear error", () => {
     mutualTlsOverHttp: { centralOutputs: { ...mutualTls, receiveRemoteWriteUrl: central.receiveRemoteWriteUrl }, edge: { centralStack: CENTRAL_STACK } },
     withoutReceiveTls: { centralOutputs: (({ receiveTls: _tls, ...rest }) => rest)(central), edge: { centralStack: CENTRAL_STACK } },
   };
-  type Outcome = { outputs?: Record<string, unknown>; error?: { name: string; message: string; keyPath?: string; expected?: string } };
-  let outcomes: Record<keyof typeof cases, Outcome>;
+  let outcomes: Record<keyof typeof cases, EdgeOutcome>;
 
   beforeAll(async () => {
-    // A failing Pulumi program leaves rejections jest would pin on the test: run them in a child process.
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const { stdout } = await promisify(execFile)(tsx, ["tests/fixtures/edge-against-central.ts", JSON.stringify(Object.values(cases))], { cwd: PROJECT_DIR });
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Outcome);
-    outcomes = Object.fromEntries(Object.keys(cases).map((key, i) => [key, lines[i]])) as typeof outcomes;
+    outcomes = await runEdgeAgainstCentral(cases);
   });
 
   test("the same program runs against a central stack exporting what it needs", () => {
