@@ -53,7 +53,11 @@ interface NodeStatus {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-/** Registers `names` as KWOK nodes and waits until every one reports Ready. */
+/**
+ * Registers `names` as KWOK nodes and waits until every one reports Ready. The apiserver taints
+ * a new node `node.kubernetes.io/not-ready`, which the node-lifecycle controller would lift once
+ * the node is Ready; that controller does not run here, so the harness lifts it.
+ */
 export async function addNodes(api: ApiEndpoint, names: string[]): Promise<void> {
   for (const name of names) await kubeRequest(api, "POST", "/api/v1/nodes", fakeNode(name));
   await waitFor(
@@ -65,4 +69,9 @@ export async function addNodes(api: ApiEndpoint, names: string[]): Promise<void>
     },
     60_000,
   );
+  for (const name of names) {
+    const node = await kubeRequest<{ spec?: { taints?: { key: string }[] } }>(api, "GET", `/api/v1/nodes/${name}`);
+    const taints = (node.spec?.taints ?? []).filter((t) => t.key !== "node.kubernetes.io/not-ready");
+    await kubeRequest(api, "PUT", `/api/v1/nodes/${name}`, { ...node, spec: { ...node.spec, taints } });
+  }
 }
