@@ -51,7 +51,7 @@ export const edgeSchema = z
         // batchSendDeadline 2s, not Prometheus' 5s: an agent sending under 1,000 samples/s
         // (a tenant's) fills a batch of 2,000 more slowly than that, so its samples waited up
         // to 5s; `npm run bench` at the seed's load, two pairs of runs: fleet lag p99 6s -> 3s
-        // and 8s -> 6s, receiver CPU unchanged (README, Performance).
+        // and 8s -> 6s, receiver CPU unchanged (docs/performance.md).
         queue: z
           .strictObject({
             capacity: count(1, 1_000_000, "samples every shard buffers in the agent's memory").default(10000),

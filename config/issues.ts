@@ -93,7 +93,7 @@ export function describeIssue(
     const suggestion = closestKey(key, known);
     const expected = suggestion
       ? `unknown key; did you mean ${suggestion}?`
-      : `unknown key (expected one of ${known.join(", ") || "the documented keys"}; see README)`;
+      : `unknown key (expected one of ${known.join(", ") || "the documented keys"}; see docs/configuration.md)`;
     return { path: [...path, key], expected };
   }
   const input = (issue as { input?: unknown }).input;

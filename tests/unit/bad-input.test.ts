@@ -107,7 +107,7 @@ describe("messages that say what was wrong", () => {
       "a key like none",
       withEdge((e) => (e.wal = { compression: true })),
       "multicluster:edge.wal.compression",
-      "unknown key (expected one of maxTime, storageSize, storageClassName; see README)",
+      "unknown key (expected one of maxTime, storageSize, storageClassName; see docs/configuration.md)",
     ],
   ])("a misspelt key: %s", (_name, flat, keyPath, expected) => {
     expectRejected(flat as Config, keyPath as string, expected as string);
