@@ -12,7 +12,7 @@ import { deployArgs, DeployStep } from "../../loopback/engine/deploy-commands";
 import { EngineFleet } from "../../loopback/engine/fleet";
 import { CliResult, PulumiCli } from "../../loopback/engine/pulumi-cli";
 import { FleetPlan } from "../../loopback/synth-plan";
-import { describeWithTool, PROJECT_DIR } from ".";
+import { describeWithTools, PROJECT_DIR } from ".";
 
 export const CENTRAL_STACK = "cluster-01";
 const FIXTURE_DIR = path.join(PROJECT_DIR, "tests", "fixtures", "central-outputs");
@@ -93,9 +93,10 @@ export async function helmReleases(api: ApiEndpoint): Promise<{ name: string; na
   return secrets.map((s) => ({ name: s.metadata.labels?.name ?? "", namespace: s.metadata.namespace ?? "", status: s.metadata.labels?.status ?? "" }));
 }
 
+/** The engine and control-plane binaries the engine tests run. */
+const ENGINE_TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+
 /** A describe block needing the engine and control-plane tools; skipped without them unless CI is set. */
 export function describeWithEngineTools(title: string, body: () => void): void {
-  describeWithTool("pulumi", `${title} (pulumi)`, () =>
-    describeWithTool("pulumi-resource-kubernetes", `${title} (kubernetes provider)`, () => describeWithTool("kube-apiserver", title, () => body())),
-  );
+  describeWithTools(ENGINE_TOOLS, title, body);
 }

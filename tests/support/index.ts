@@ -103,11 +103,11 @@ export function describeWithTool(tool: BinaryName, title: string, body: (bin: st
 }
 
 /**
- * A describe block that runs the pinned Go tools (`npm run tools`). Without them it is
- * skipped with a message, except when CI is set, where that is a failing test.
+ * A describe block that runs `binaries`, built by `npm run tools`. Without them it is skipped
+ * with a message, except when CI is set, where that is a failing test.
  */
-export function describeWithPlatformTools(title: string, body: () => void): void {
-  const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"] as const).filter((bin) => !findTool(bin));
+export function describeWithTools(binaries: readonly BinaryName[], title: string, body: () => void): void {
+  const missing = binaries.filter((bin) => !findTool(bin));
   if (missing.length === 0) {
     describe(title, body);
   } else if (process.env.CI) {
@@ -118,4 +118,9 @@ export function describeWithPlatformTools(title: string, body: () => void): void
     console.warn(`skipping "${title}": ${missing.join(", ")} not built (run \`npm run tools\`); when CI is set this fails`);
     describe.skip(title, body);
   }
+}
+
+/** A describe block that runs the local platform's tools (the data path). */
+export function describeWithPlatformTools(title: string, body: () => void): void {
+  describeWithTools(["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"], title, body);
 }
