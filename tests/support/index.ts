@@ -1,7 +1,9 @@
 /** Shared helpers: run the real program through the offline synth in a scratch directory. */
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { promisify } from "util";
 import { BinaryName, findTool } from "../../loopback/tools";
 import * as YAML from "yaml";
 import { PROJECT_DIR } from "../../config/stack-files";
@@ -123,4 +125,17 @@ export function describeWithTools(binaries: readonly BinaryName[], title: string
 /** A describe block that runs the local platform's tools (the data path). */
 export function describeWithPlatformTools(title: string, body: () => void): void {
   describeWithTools(["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"], title, body);
+}
+
+/**
+ * `npm run synth -- --dir stackDir --out outDir` as a separate process (a program failing under
+ * mocks leaves rejections jest would pin on the test): undefined when it exits 0, else its exit
+ * code and output.
+ */
+export function synthCliFailure(stackDir: string, outDir = path.join(stackDir, "out")): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
+  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+  return promisify(execFile)(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", outDir], { cwd: PROJECT_DIR }).then(
+    () => undefined,
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
 }

@@ -3,10 +3,8 @@
  * file, bad synth arguments. Each is one error naming the file, the key and what was
  * expected, never a stack trace; and a failed synth leaves no output behind.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { promisify } from "util";
 import * as YAML from "yaml";
 import { ConfigError } from "../../config/primitives";
 import { parseStackConfig } from "../../config/stack";
@@ -14,7 +12,7 @@ import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { runCli, synthesize } from "../../synth/synth";
 import { SynthError } from "../../synth/output";
 import { TEST_CA_PEM } from "../support/edge";
-import { committedStackConfig, PROJECT_DIR, scratchDir } from "../support";
+import { committedStackConfig, PROJECT_DIR, scratchDir, synthCliFailure } from "../support";
 
 const dir = scratchDir("bad-input-");
 const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
@@ -217,11 +215,7 @@ describe("synth's command line", () => {
     const central = YAML.parse(fs.readFileSync(path.join(stackDir, "Pulumi.cluster-01.yaml"), "utf8"));
     central.config["multicluster:central"].receive.replicas = 9007199254740991;
     fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-01.yaml"), YAML.stringify(central));
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const failed = await promisify(execFile)(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const failed = await synthCliFailure(stackDir);
     expect(failed?.code).toBe(1);
     expect(failed?.stderr.trim()).toBe(
       "synth: invalid config: Pulumi.cluster-01.yaml: multicluster:central.receive.replicas: expected at most 50 " +
@@ -250,11 +244,7 @@ describe("synth output is all or nothing", () => {
     edge.config["multicluster:edge"].remoteWrite = { tls: { caCert: TEST_CA_PEM } };
     fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-03.yaml"), YAML.stringify(edge));
     // The real CLI: a program failing under mocks leaves rejections jest would pin on this test.
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const failed = await promisify(execFile)(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", outDir], { cwd: PROJECT_DIR }).then(
-      () => undefined,
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+    const failed = await synthCliFailure(stackDir, outDir);
     expect(failed?.code).toBe(1);
     // The lab central's program warns first (as pulumi up shows it), then the error ends the run.
     expect(failed?.stderr.trim().split("\n")).toEqual([

@@ -1,14 +1,12 @@
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { promisify } from "util";
 import * as YAML from "yaml";
 import { ConfigError } from "../../config/primitives";
 import { PROJECT } from "../../config/primitives";
 import { loadStackConfig, parseStackConfig, StackConfig } from "../../config/stack";
 import { runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
-import { committedStackConfig, ENCRYPTED, PROJECT_DIR, scratchDir } from "../support";
+import { committedStackConfig, ENCRYPTED, PROJECT_DIR, scratchDir, synthCliFailure } from "../support";
 
 const dir = scratchDir("config-");
 const kubeconfigPath = path.join(dir, "kubeconfig.yaml");
@@ -283,18 +281,13 @@ describe("invalid stack files fail with the file, the key path and what was expe
 });
 
 describe("npm run synth on a bad stack file", () => {
-  const run = promisify(execFile);
 
   test("exits non-zero and prints the validation error", async () => {
     const stackDir = scratchDir("bad-synth-");
     const bad = withEdge((e) => (e.tenants[1].id = "tenant-a"));
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.cluster-01.yaml"), path.join(stackDir, "Pulumi.cluster-01.yaml"));
     fs.writeFileSync(path.join(stackDir, "Pulumi.cluster-02.yaml"), YAML.stringify({ config: bad }));
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const failure = await run(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(
-      () => undefined,
-      (err: { code: number; stderr: string }) => err,
-    );
+    const failure = await synthCliFailure(stackDir);
     expect(failure).toBeDefined();
     expect(failure!.code).toBe(1);
     expect(failure!.stderr).toContain("synth: invalid config: Pulumi.cluster-02.yaml: multicluster:edge.tenants[1].id: expected a unique tenant id");

@@ -3,17 +3,15 @@
  * first, its outputs fed to the edges' StackReferences. Assertions are on what the mocks
  * recorded and on the files written.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { promisify } from "util";
 import { ConfigError, PROJECT } from "../../config/primitives";
 import { redactSecrets, runMockStack } from "../../synth/mock-runtime";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { synthesize, SynthesizedStack } from "../../synth/synth";
 import { EdgeOutcome, mutualTlsOutputs, PLAIN_HTTP_TLS_OUTPUTS, runEdgeAgainstCentral, TEST_CA_PEM } from "../support/edge";
 import { expectValidManifest, Manifest } from "../support/k8s-models";
-import { committedStackConfig, PROJECT_DIR, resourcesOfType, scratchDir, synthStacks } from "../support";
+import { committedStackConfig, PROJECT_DIR, resourcesOfType, scratchDir, synthCliFailure, synthStacks } from "../support";
 import program = require("../../index");
 
 const EDGES = ["cluster-02", "cluster-03", "cluster-04"];
@@ -254,11 +252,7 @@ describe("bad input is one clear error", () => {
       path.join(stackDir, "Pulumi.cluster-03.yaml"),
       "config:\n  multicluster:role: edge\n  multicluster:kubeContext: cluster-03\n  multicluster:edge:\n    centralStack: organization/multicluster/cluster-09\n",
     );
-    const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-    const failed = await promisify(execFile)(tsx, ["scripts/synth.ts", "--dir", stackDir, "--out", path.join(stackDir, "out")], { cwd: PROJECT_DIR }).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
+    const failed = await synthCliFailure(stackDir);
     expect(failed?.code).toBe(1);
     expect(failed?.stderr.trim()).toBe(
       "synth: invalid config: Pulumi.cluster-03.yaml: multicluster:edge.centralStack: expected the name of a central stack among the stack files " +
