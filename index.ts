@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CentralThanos } from "./components/central/central-thanos";
 import { MinioBuckets } from "./components/central/minio-buckets";
+import { minioPreflight } from "./components/central/minio-preflight";
 import { readCentralStack, withCentralTls } from "./components/edge/central-stack";
 import { EdgeAgent } from "./components/edge/edge-agent";
 import { TenantAgent } from "./components/edge/tenant-agent";
@@ -94,6 +95,8 @@ export = async () => {
   const fleet = loadFleet(process.cwd(), config);
   // The cluster answers and the namespaces are free or this stack's, before anything is declared.
   await preflight(config);
+  // Central: the MinIO provider's endpoint answers from this machine, before any release is installed.
+  if (config.role === "central") await minioPreflight(`Pulumi.${config.stack}.yaml`, config.central.minio);
   // Every Helm release from the stack file's chart mirror or directory, when it sets one.
   useChartSource(config.charts);
   const provider = kubernetesProvider(config.cluster, config.kubeconfig);

@@ -3,6 +3,11 @@ import { z } from "zod";
 import { durationMs, parseDuration } from "./duration";
 import { bucketName, cidr, count, DEFAULT_TENANT, dnsLabel, durationUpTo, httpHeaderName, ipAddress, MIN_WAL_AGE, promLabelName, resources, TEN_YEARS, tenantId, volumeSize, WRITE_LIMITS } from "./primitives";
 
+const MINIO_ENDPOINT = /^[A-Za-z0-9.-]+(:\d+)?$/;
+
+/** The receive LoadBalancer's wait for an address: long enough for a cloud, bounded so a cluster without a LoadBalancer controller fails clearly. */
+export const DEFAULT_LOAD_BALANCER_TIMEOUT_MINUTES = 10;
+
 export const centralSchema = z
   .strictObject({
     /** Namespace of everything the central stack installs. */
@@ -32,6 +37,11 @@ export const centralSchema = z
             /** CIDRs allowed to reach the remote-write endpoint; empty means anyone. */
             loadBalancerSourceRanges: z.array(cidr).default([]),
             annotations: z.record(z.string(), z.string()).default({}),
+            /**
+             * How long `pulumi up` waits for the LoadBalancer's address before failing: a cluster
+             * without a LoadBalancer controller (MetalLB, a cloud) never assigns one.
+             */
+            addressTimeoutMinutes: count(1, 60, "a LoadBalancer controller assigns an address within a minute or two").default(DEFAULT_LOAD_BALANCER_TIMEOUT_MINUTES),
           })
           .prefault({}),
         ingress: z
@@ -50,7 +60,18 @@ export const centralSchema = z
          * take the tenant from the client's certificate, never from the header. `false` is plain
          * http with header tenancy, for labs only (synth and pulumi print a warning).
          */
-        tls: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+        tls: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            /**
+             * Generation of the receivers' and tenants' keys and certificates: raising it by one
+             * re-issues them all from the same CA on the next `pulumi up` (docs/operations.md,
+             * "Rotating the remote-write certificates"). Agents keep writing with their old
+             * certificate until their edge stack's next `up`: the CA trusts both.
+             */
+            rotation: count(1, 1_000_000, "a generation counter, raised by one per rotation").default(1),
+          })
+          .prefault({}),
         /**
          * Per-tenant write limits (`--receive.limits-config-file`); 0 means unlimited. Sized from the
          * seed's load: 110k active series over 5 tenants (the cluster agents are the largest, about
@@ -143,8 +164,16 @@ export const centralSchema = z
       })
       .prefault({}),
     minio: z.strictObject({
-      /** host:port of the existing MinIO server's S3 API. */
-      endpoint: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "expected host:port of the MinIO S3 API, without a scheme"),
+      /** host:port of the existing MinIO server's S3 API as the cluster reaches it: Thanos, Longhorn and OpenSearch use it. */
+      endpoint: z.string().regex(MINIO_ENDPOINT, "expected host:port of the MinIO S3 API, without a scheme"),
+      /**
+       * host:port of the same MinIO server as the machine running `pulumi` reaches it (an
+       * Ingress, a NodePort, a VPN address): the MinIO provider creates the buckets, users and
+       * policies from there, and the preflight checks it answers before anything is declared.
+       */
+      deployEndpoint: z
+        .string({ error: (issue) => (issue.input === undefined ? "expected host:port of the same MinIO as the machine running pulumi reaches it (the in-cluster endpoint does not resolve there)" : undefined) })
+        .regex(MINIO_ENDPOINT, "expected host:port of the MinIO S3 API, without a scheme"),
       ssl: z.boolean().default(false),
       insecureSkipVerify: z.boolean().default(false),
       region: z.string().default("us-east-1"),

@@ -171,7 +171,7 @@ async function startBucket({ dir, central, log }: StartContext) {
   const minio = await startMinio(dir, central.minio);
   const thanosBucket = (central.outputs.bucketNames as { thanos: string }).thanos;
   const thanosUser = bucketUser(central.minio, thanosBucket);
-  const minioSettings: CentralSettings["minio"] = { endpoint: minio.endpoint, ssl: false, insecureSkipVerify: false, region: minio.region };
+  const minioSettings: CentralSettings["minio"] = { endpoint: minio.endpoint, deployEndpoint: minio.endpoint, ssl: false, insecureSkipVerify: false, region: minio.region };
   const objstoreFile = writeObjstoreFile(dir, thanosObjstoreConfig(thanosBucket, minioSettings, minio.users[thanosUser]));
   return { minio, thanosUser, objstoreFile };
 }

@@ -156,7 +156,7 @@ export class CentralThanos extends pulumi.ComponentResource {
   /** The receive PKI, the receivers' TLS Secret, and the certificates for the outputs (the tenants' keys secret). */
   private declareReceiveTls(name: string, ns: pulumi.Output<string>, args: CentralThanosArgs) {
     const names = receiveServerNames(args.settings);
-    const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id) }, { parent: this });
+    const certificates = new ReceiveCertificates(`${name}-receive-certificates`, { server: names, tenants: args.tenants.map((t) => t.id), rotation: args.settings.receive.tls.rotation }, { parent: this });
     const secret = new k8s.core.v1.Secret(
       `${name}-receive-tls`,
       {
@@ -199,10 +199,10 @@ export class CentralThanos extends pulumi.ComponentResource {
     const receiveService = new k8s.core.v1.Service(
       `${name}-receive-lb`,
       { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
-      { parent: this, dependsOn: [thanos] },
+      { parent: this, dependsOn: [thanos], customTimeouts: loadBalancerTimeouts(settings) },
     );
     // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
-    // ingress, so the declared Service carries the assigned address. (A Service.get would run
+    // ingress (or fails at addressTimeoutMinutes), so the declared Service carries the assigned address. (A Service.get would run
     // during the first preview, before the Service exists, and fail it.)
     return receiveService.status.loadBalancer.ingress.apply((ingress) => {
       const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
@@ -210,6 +210,12 @@ export class CentralThanos extends pulumi.ComponentResource {
       return address;
     });
   }
+}
+
+/** Bounded: a cluster without a LoadBalancer controller fails here, not after the provider's default 10 minutes. */
+function loadBalancerTimeouts(settings: CentralSettings): pulumi.CustomTimeouts {
+  const wait = `${settings.receive.service.addressTimeoutMinutes}m`;
+  return { create: wait, update: wait };
 }
 
 /** The receive remote-write port, and nothing else, behind a LoadBalancer. */

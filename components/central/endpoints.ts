@@ -91,7 +91,7 @@ export function grafanaUrl(grafanaRelease: string, namespace: string, host: stri
  * LoadBalancer's address. https when the receivers terminate mutual TLS (`receive.tls`), or
  * in plain-http lab mode when the Ingress terminates TLS with its own Secret.
  */
-export function receiveRemoteWriteUrl(loadBalancerAddress: string, receive: Pick<CentralSettings["receive"], "ingress" | "tls">): string {
+export function receiveRemoteWriteUrl(loadBalancerAddress: string, receive: { ingress: CentralSettings["receive"]["ingress"]; tls: Pick<CentralSettings["receive"]["tls"], "enabled"> }): string {
   const { ingress, tls } = receive;
   if (ingress.enabled) return `${tls.enabled || ingress.tlsSecretName ? "https" : "http"}://${ingress.host}/api/v1/receive`;
   const host = loadBalancerAddress.includes(":") ? `[${loadBalancerAddress}]` : loadBalancerAddress;

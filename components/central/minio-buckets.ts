@@ -31,7 +31,8 @@ export class MinioBuckets extends pulumi.ComponentResource {
     const provider = new minio.Provider(
       `${name}-minio`,
       {
-        minioServer: args.minio.endpoint,
+        // The provider runs where `pulumi` runs, which cannot resolve the in-cluster endpoint.
+        minioServer: args.minio.deployEndpoint,
         minioUser: pulumi.secret(args.adminUser),
         minioPassword: pulumi.secret(args.adminPassword),
         minioSsl: args.minio.ssl,

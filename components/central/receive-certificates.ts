@@ -11,6 +11,8 @@ export interface ReceiveCertificatesArgs {
   server: ServerCertificateNames;
   /** Every tenant that gets a client certificate: the tenants of the edge stacks writing here (config/fleet.ts). */
   tenants: string[];
+  /** central.receive.tls.rotation: raising it re-issues every leaf key and certificate from the same CA. */
+  rotation: number;
 }
 
 /**
@@ -33,13 +35,14 @@ export class ReceiveCertificates extends pulumi.ComponentResource {
       `${name}-server`,
       { subject: receiveServerSubject(args.server), dnsNames: args.server.dnsNames, ipAddresses: args.server.ipAddresses },
       ALLOWED_USES.server,
+      args.rotation,
     );
-    this.clients = Object.fromEntries(args.tenants.map((id) => [id, this.issue(ca, `${name}-client-${id}`, { subject: tenantCertificateSubject(id) }, ALLOWED_USES.client)]));
+    this.clients = Object.fromEntries(args.tenants.map((id) => [id, this.issue(ca, `${name}-client-${id}`, { subject: tenantCertificateSubject(id) }, ALLOWED_USES.client, args.rotation)]));
     this.registerOutputs({ caCertPem: this.caCertPem, serverCertPem: this.server.certPem });
   }
 
   /** A certificate named `certName`, its key `<certName>-key` and request `<certName>-csr`. */
-  private issue(ca: CertificateAuthority, certName: string, request: LeafCertificateArgs["request"], uses: readonly string[]): IssuedCertificate {
-    return issueCertificate(ca, { prefix: certName, certificateName: certName, key: KEY_ALGORITHM, request, allowedUses: uses, validityPeriodHours: RECEIVE_CERT_VALIDITY_HOURS }, this);
+  private issue(ca: CertificateAuthority, certName: string, request: LeafCertificateArgs["request"], uses: readonly string[], rotation: number): IssuedCertificate {
+    return issueCertificate(ca, { prefix: certName, certificateName: certName, key: KEY_ALGORITHM, request, allowedUses: uses, validityPeriodHours: RECEIVE_CERT_VALIDITY_HOURS, rotation }, this);
   }
 }

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../shared/charts";
 import { LoggingSettings } from "../../config/central";
 import { helmRelease } from "../shared/helm";
+import { JOB_TIMEOUTS, OPENSEARCH_RELEASE_TIMEOUT_SECONDS } from "../shared/timeouts";
 import { OWNER_STACK_LABEL } from "../shared/conventions";
 import { ALLOWED_USES, CertificateAuthority, declareCertificateAuthority, IssuedCertificate, issueCertificate, LeafCertificateArgs, OPENSEARCH_CERT_VALIDITY_HOURS } from "../shared/pki";
 import {
@@ -218,13 +219,13 @@ function declareWorkloads(scope: Scope, logging: LoggingSettings, inputs: Worklo
   const { name, ns, parent, inNamespace } = scope;
   const opensearch = helmRelease(
     `${name}-opensearch`,
-    { chart: CHARTS.opensearch, namespace: ns, values: inputs.tlsChecksum.apply((checksum) => opensearchValues(logging, checksum)), timeoutSeconds: 1200 },
+    { chart: CHARTS.opensearch, namespace: ns, values: inputs.tlsChecksum.apply((checksum) => opensearchValues(logging, checksum)), timeoutSeconds: OPENSEARCH_RELEASE_TIMEOUT_SECONDS },
     { parent, dependsOn: inputs.opensearchAfter },
   );
   const securityApply = new k8s.batch.v1.Job(`${name}-security-apply`, securityAdminJob(logging, inputs.configChecksum), {
     parent,
     dependsOn: [opensearch, ...inputs.securityJobAfter],
-    customTimeouts: { create: "30m", update: "30m" },
+    customTimeouts: JOB_TIMEOUTS,
   });
   const clientsAfter = [securityApply, ...inputs.clientsAfter];
 
@@ -240,7 +241,7 @@ function declareWorkloads(scope: Scope, logging: LoggingSettings, inputs: Worklo
   const ismApply = new k8s.batch.v1.Job(`${name}-ism-apply`, ismJob(logging, ismConfig.metadata.name), {
     parent,
     dependsOn: [...clientsAfter, ismPolicy, inputs.credentials.ism],
-    customTimeouts: { create: "30m", update: "30m" },
+    customTimeouts: JOB_TIMEOUTS,
   });
   // After the policy, so its ism_template catches the very first log index.
   helmRelease(`${name}-fluent-bit`, { chart: CHARTS.fluentBit, namespace: ns, values: fluentBitValues(logging) }, { parent, dependsOn: [ismApply, inputs.credentials.fluentBit] });

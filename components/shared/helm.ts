@@ -2,12 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource } from "../../config/charts";
 import { chartInputs, ChartRef } from "./charts";
+import { RELEASE_TIMEOUT_SECONDS } from "./timeouts";
 
 export interface ReleaseArgs {
   chart: ChartRef;
   namespace: pulumi.Input<string>;
   values: pulumi.Input<Record<string, unknown>>;
-  /** Seconds Helm waits for the release to become ready; 15 minutes by default. */
+  /** Seconds Helm waits for the release to become ready; RELEASE_TIMEOUT_SECONDS by default. */
   timeoutSeconds?: number;
 }
 
@@ -27,7 +28,7 @@ export function helmRelease(name: string, args: ReleaseArgs, opts: pulumi.Custom
       values: args.values,
       atomic: true,
       cleanupOnFail: true,
-      timeout: args.timeoutSeconds ?? 900,
+      timeout: args.timeoutSeconds ?? RELEASE_TIMEOUT_SECONDS,
       maxHistory: 10,
     },
     opts,

@@ -77,11 +77,16 @@ export interface LeafCertificateArgs {
   validityPeriodHours: number;
   /** `pkcs8`: hand out the key as PKCS#8 (what OpenSearch's security plugin reads) instead of the algorithm's own PEM form. */
   keyFormat?: "pem" | "pkcs8";
+  /**
+   * A generation: when it changes, the engine replaces the key (`replacementTrigger`), and with
+   * it the request and the certificate. Undefined never triggers.
+   */
+  rotation?: number;
 }
 
 /** Declares a leaf's key, request and certificate (signed by `ca`, re-issued CERT_EARLY_RENEWAL_HOURS before expiry) under `parent`. */
 export function issueCertificate(ca: CertificateAuthority, args: LeafCertificateArgs, parent: pulumi.Resource): IssuedCertificate {
-  const key = new tls.PrivateKey(`${args.prefix}-key`, { ...args.key }, { parent });
+  const key = new tls.PrivateKey(`${args.prefix}-key`, { ...args.key }, { parent, ...(args.rotation === undefined ? {} : { replacementTrigger: args.rotation }) });
   const csr = new tls.CertRequest(certRequestName(args.prefix), { ...args.request, privateKeyPem: key.privateKeyPem }, { parent });
   const cert = new tls.LocallySignedCert(
     args.certificateName,

@@ -111,6 +111,14 @@ describe("messages that say what was wrong", () => {
     expectRejected(flat as Config, keyPath as string, expected as string);
   });
 
+  test("a central stack file without the deploy machine's MinIO endpoint", () => {
+    expectRejected(
+      withCentral((c) => delete (c.minio as Record<string, unknown>).deployEndpoint),
+      "multicluster:central.minio.deployEndpoint",
+      "expected host:port of the same MinIO as the machine running pulumi reaches it (the in-cluster endpoint does not resolve there), got nothing",
+    );
+  });
+
   test("central.tenants, now derived from the edge stack files", () => {
     expectRejected(
       withCentral((c) => (c.tenants = [{ id: "cluster-02", cluster: "cluster-02" }])),

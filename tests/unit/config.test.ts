@@ -58,7 +58,7 @@ describe("valid stack files", () => {
     expect(config.kubeconfig).toMatchObject({ source: kubeconfigPath, context: "cluster-01" });
     expect(config.central.receive).toMatchObject({ replicas: 3, replicationFactor: 3, tenantHeader: "THANOS-TENANT", tenantLabel: "tenant_id" });
     // Mutual TLS unless a lab turns it off; limits sized from the seeds.
-    expect(config.central.receive.tls).toEqual({ enabled: true });
+    expect(config.central.receive.tls).toEqual({ enabled: true, rotation: 1 });
     expect(config.central.receive.limits).toEqual({
       default: { requestSizeBytes: 4 * 1024 * 1024, requestSeries: 10_000, requestSamples: 10_000, headSeries: 100_000 },
       tenants: {},

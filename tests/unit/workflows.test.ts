@@ -9,7 +9,9 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { pinnedVersion, TOOLS, toolsCacheDir } from "../../loopback/tools";
 import { githubOutputs, stackMatrix } from "../../scripts/stack-matrix";
+import { JOB_TIMEOUT_MINUTES } from "../../components/shared/timeouts";
 import { PROJECT_DIR, scratchDir } from "../support";
+import { centralConfig } from "../support/alerting";
 
 interface Step {
   name?: string;
@@ -208,5 +210,30 @@ describe("workflows", () => {
     const tested = pinnedVersion(TOOLS.pulumi).replace(/^v/, "");
     for (const w of [pr, deploy]) expect(w.env?.PULUMI_VERSION).toBe(tested);
     for (const [, job] of pulumiJobs) expect(pulumiStep(job).with?.["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
+  });
+});
+
+describe("deploy job timeouts cover every wait of the stacks they deploy", () => {
+  // Checkout, npm ci, the CLI's download and the program's own run: measured runs take 3-5 minutes.
+  const SETUP_MINUTES = 10;
+  const goldenResources = (stack: string): { type: string; inputs: Record<string, unknown> }[] =>
+    JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "tests", "golden", stack, "plan.json"), "utf8")).resources;
+
+  /** Every release's Helm timeout, every Job's and the receive LoadBalancer's customTimeouts, added up as if each ran to its limit. */
+  function worstCaseMinutes(stack: string): number {
+    const resources = goldenResources(stack);
+    const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").reduce((sum, r) => sum + Number(r.inputs.timeout) / 60, 0);
+    const jobs = resources.filter((r) => r.type === "kubernetes:batch/v1:Job").length * JOB_TIMEOUT_MINUTES;
+    const central = stackMatrix(PROJECT_DIR).central.includes(stack);
+    const loadBalancer = central ? centralConfig().central.receive.service.addressTimeoutMinutes : 0;
+    return releases + jobs + loadBalancer;
+  }
+
+  test.each(committedStacks)("%s", (stack) => {
+    const central = stackMatrix(PROJECT_DIR).central.includes(stack);
+    const job = deploy.jobs[central ? "deploy-central" : "deploy-edges"] as Job & { "timeout-minutes": number };
+    const minutes = worstCaseMinutes(stack);
+    expect(minutes).toBeGreaterThan(0);
+    expect(job["timeout-minutes"]).toBeGreaterThanOrEqual(Math.ceil(minutes) + SETUP_MINUTES);
   });
 });
