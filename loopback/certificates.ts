@@ -122,8 +122,20 @@ export class LocalCa {
     return new LocalCa(dir, { certFile, keyFile, certPem: fs.readFileSync(certFile, "utf8") });
   }
 
+  /**
+   * A CA someone else holds the key of (the engine tests: the CA the Pulumi engine issued,
+   * whose key stays in the stack's state): trusted, never issuing.
+   */
+  static trusting(dir: string, certPem: string): LocalCa {
+    fs.mkdirSync(dir, { recursive: true });
+    const certFile = path.join(dir, "ca.crt");
+    fs.writeFileSync(certFile, certPem);
+    return new LocalCa(dir, { certFile, keyFile: "", certPem });
+  }
+
   /** A leaf certificate signed by this CA, valid `days` (the plan's validity unless given). */
   async issue(plan: CertificatePlan, days = hoursToDays(plan.validityPeriodHours)): Promise<CertificateFiles> {
+    if (!this.cert.keyFile) throw new Error(`the CA in ${this.dir} was issued elsewhere: the harness holds its certificate, not its key`);
     const base = path.join(this.dir, plan.name);
     const keyFile = `${base}.key`;
     const certFile = `${base}.crt`;

@@ -30,6 +30,7 @@ import { startStoreGateway } from "./thanos/store-gateway";
 import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
 import { ThanosPorts, writeObjstoreFile } from "./thanos/process";
 import { WebhookSink } from "./webhook-sink";
+import { DeployedMaterial } from "./engine/deployed-material";
 
 export interface PlatformOptions {
   /** Work directory: data, configs and one log file per process. */
@@ -49,6 +50,12 @@ export interface PlatformOptions {
   compactorWaitInterval?: string;
   /** Scrape jobs an agent runs beside its own (the benchmark's load generators); none by default. */
   extraScrapeJobs?: (agent: AgentPlan) => ScrapeJob[];
+  /**
+   * What the Pulumi engine deployed, used in place of what the harness makes itself (the
+   * engine tests): the MinIO the engine's provider filled (started by the caller, stopped with
+   * the platform), the Thanos bucket user's keys, and the remote-write PKI.
+   */
+  deployed?: { minio: MinioServer; material: DeployedMaterial };
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -165,12 +172,15 @@ async function readPlan(dir: string, opts: PlatformOptions, log: (line: string) 
   return readSynthOutput(synthDir);
 }
 
-/** MinIO with the plan's buckets, users and policies, and the objstore config of the Thanos bucket's user. */
-async function startBucket({ dir, central, log }: StartContext) {
-  log("minio: buckets, users and policies from the MinioBuckets plan");
-  const minio = await startMinio(dir, central.minio);
+/** MinIO with the plan's buckets, users and policies (or the engine's), and the objstore config of the Thanos bucket's user. */
+async function startBucket({ dir, opts, central, log }: StartContext) {
   const thanosBucket = (central.outputs.bucketNames as { thanos: string }).thanos;
-  const thanosUser = bucketUser(central.minio, thanosBucket);
+  const { deployed } = opts;
+  if (deployed) log(`minio: the buckets, users and policies the engine created at ${deployed.minio.endpoint}`);
+  else log("minio: buckets, users and policies from the MinioBuckets plan");
+  const minio = deployed?.minio ?? (await startMinio(dir, central.minio));
+  const thanosUser = deployed?.material.thanosCredentials.accessKey ?? bucketUser(central.minio, thanosBucket);
+  if (deployed) minio.users[thanosUser] = deployed.material.thanosCredentials;
   const minioSettings: CentralSettings["minio"] = { endpoint: minio.endpoint, deployEndpoint: minio.endpoint, ssl: false, insecureSkipVerify: false, region: minio.region };
   const objstoreFile = writeObjstoreFile(dir, thanosObjstoreConfig(thanosBucket, minioSettings, minio.users[thanosUser]));
   return { minio, thanosUser, objstoreFile };
@@ -189,8 +199,9 @@ async function startAlerting({ dir, ports, started, log }: StartContext) {
 /** The remote-write path: the PKI, the receivers with their volumes, and the LoadBalancer stand-in in front of them. */
 async function startWritePath({ dir, opts, central, resolve, started, log }: StartContext, objstoreFile: string) {
   const { thanos } = central;
-  const pki = central.receivePki ? await issueReceivePki(path.join(dir, "pki"), central.receivePki) : undefined;
-  if (pki) log(`pki: the program's CA, the receivers' certificate and client certificates of ${Object.keys(pki.clients).join(", ")}`);
+  const pki = opts.deployed?.material.pki ?? (central.receivePki ? await issueReceivePki(path.join(dir, "pki"), central.receivePki) : undefined);
+  const issuer = opts.deployed ? "the engine's" : "the program's";
+  if (pki) log(`pki: ${issuer} CA, the receivers' certificate and client certificates of ${Object.keys(pki.clients).join(", ")}`);
   log(`receive: ${thanos.receive.replicaCount} receivers`);
   const volumes = writeReceiveVolumes(path.join(dir, "receive-volumes"), thanos.receive, { configMaps: central.configMaps, pki, resolve });
   const receivers = await startReceivers(dir, thanos, objstoreFile, volumes, { blockDuration: opts.receiveBlockDuration });

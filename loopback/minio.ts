@@ -42,8 +42,8 @@ function mc(configDir: string, args: string[]): Promise<string> {
   });
 }
 
-/** Starts MinIO and applies the plan: buckets, policies, users (with fresh keys) and their attachments. */
-export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioServer> {
+/** MinIO with nothing in it but its administrator, as the engine tests' MinIO provider finds it. */
+export async function startMinioServer(dir: string, region: string): Promise<MinioServer> {
   const [apiPort, consolePort] = await freePorts(2);
   const admin = { accessKey: "platform-admin", secretKey: randomKey() };
   const dataDir = path.join(dir, "minio-data");
@@ -54,35 +54,36 @@ export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioSer
     binary: requireTool("minio"),
     args: ["server", dataDir, "--address", loopback(apiPort), "--console-address", loopback(consolePort), "--quiet"],
     dir,
-    env: { ...globalThis.process.env, MINIO_ROOT_USER: admin.accessKey, MINIO_ROOT_PASSWORD: admin.secretKey, MINIO_REGION: plan.region, MINIO_BROWSER: "on" },
+    env: { ...globalThis.process.env, MINIO_ROOT_USER: admin.accessKey, MINIO_ROOT_PASSWORD: admin.secretKey, MINIO_REGION: region, MINIO_BROWSER: "on" },
     readyUrl: `${url}/minio/health/ready`,
   });
+  return {
+    process,
+    endpoint: loopback(apiPort),
+    url,
+    consoleUrl: `http://${loopback(consolePort)}`,
+    admin,
+    users: {},
+    region,
+    client: (credentials) => new Minio.Client({ endPoint: LOOPBACK_HOST, port: apiPort, useSSL: false, region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
+  };
+}
 
+/** Starts MinIO and applies the plan as an administrator would with `mc`: buckets, policies, users (with fresh keys) and their attachments. */
+export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioServer> {
+  const minio = await startMinioServer(dir, plan.region);
   const configDir = path.join(dir, "mc-config");
-  await mc(configDir, ["alias", "set", ALIAS, url, admin.accessKey, admin.secretKey]);
+  await mc(configDir, ["alias", "set", ALIAS, minio.url, minio.admin.accessKey, minio.admin.secretKey]);
   for (const bucket of plan.buckets) await mc(configDir, ["mb", "--region", plan.region, `${ALIAS}/${bucket}`]);
   for (const policy of plan.policies) {
     const file = path.join(dir, `policy-${policy.name}.json`);
     fs.writeFileSync(file, JSON.stringify(policy.document));
     await mc(configDir, ["admin", "policy", "create", ALIAS, policy.name, file]);
   }
-  const users: Record<string, Credentials> = {};
   for (const user of plan.users) {
-    users[user] = { accessKey: user, secretKey: randomKey() };
-    await mc(configDir, ["admin", "user", "add", ALIAS, user, users[user].secretKey]);
+    minio.users[user] = { accessKey: user, secretKey: randomKey() };
+    await mc(configDir, ["admin", "user", "add", ALIAS, user, minio.users[user].secretKey]);
   }
   for (const { user, policy } of plan.attachments) await mc(configDir, ["admin", "policy", "attach", ALIAS, policy, "--user", user]);
-
-  const endpoint = loopback(apiPort);
-  return {
-    process,
-    endpoint,
-    url,
-    consoleUrl: `http://${loopback(consolePort)}`,
-    admin,
-    users,
-    region: plan.region,
-    client: (credentials) =>
-      new Minio.Client({ endPoint: LOOPBACK_HOST, port: apiPort, useSSL: false, region: plan.region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
-  };
+  return minio;
 }
