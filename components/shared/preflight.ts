@@ -127,7 +127,7 @@ function checkOwner(check: ClusterCheck, claim: ClaimedNamespace, namespace: Kub
 }
 
 /** `word` as one shell word. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
@@ -166,8 +166,11 @@ interface KubeconfigDoc {
   users?: { name?: string; user?: Record<string, unknown> }[];
 }
 
+/** What reaching the cluster of a kubeconfig context takes: the file errors name, the kubeconfig, the environment. */
+export type ClusterConnection = Pick<ClusterCheck, "file" | "kubeconfig" | "env">;
+
 /** The server, TLS settings and credentials of the kubeconfig's context, as kubectl reads them. */
-function connectionFor(check: ClusterCheck): Target {
+function connectionFor(check: ClusterConnection): Target {
   const { kubeconfig } = check;
   const doc = YAML.parse(kubeconfig.content) as KubeconfigDoc;
   const context = doc.contexts?.find((c) => c.name === kubeconfig.context)?.context ?? {};
@@ -242,9 +245,21 @@ function proxyOf(server: URL, cluster: Record<string, unknown>, env: NodeJS.Proc
   return exempt.some((e) => e === "*" || e === host || (e !== "" && host.endsWith(`.${e}`))) ? undefined : `$${set}`;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: string;
+}
+
+/**
+ * One GET against the cluster, connected as the preflight connects (scripts/verify reads Helm's
+ * release Secrets with it). Rejects where the preflight does not connect or authenticate (a
+ * proxy, an exec or auth-provider user), and when the server does not answer in time.
+ */
+export async function getFromCluster(connection: ClusterConnection, apiPath: string, timeoutMs = PREFLIGHT_TIMEOUT_MS): Promise<Answer> {
+  const target = connectionFor(connection);
+  const unusable = target.skip ?? target.unauthenticated;
+  if (unusable) throw new Error(unusable);
+  return get(target, apiPath, AbortSignal.timeout(timeoutMs));
 }
 
 function get(target: Target, apiPath: string, signal: AbortSignal): Promise<Answer> {
