@@ -1,5 +1,6 @@
-/** Renders a verify report for people (a table) and for machines (JSON). */
+/** Renders a verify report and the stacks' deployment state for people (a table, lines) and for machines (JSON). */
 import { formatAge } from "./checks";
+import { LockState, ReleaseState, StackState } from "./deployment-state";
 import { Report } from "./types";
 
 const COLUMNS = ["CHECK", "CLUSTER", "TENANT", "STATUS", "NEWEST SAMPLE", "DETAIL"] as const;
@@ -34,6 +35,43 @@ export function renderTable(report: Report): string {
   );
 }
 
-export function renderJson(report: Report): string {
-  return JSON.stringify(report, null, 2) + "\n";
+/** The report as JSON; with deployment states, `healthy` covers them too and they follow as `deploymentState`. With `--state-only` there is no report. */
+export function renderJson(report: Report | undefined, states: StackState[] = []): string {
+  if (states.length === 0 && report) return JSON.stringify(report, null, 2) + "\n";
+  const healthy = (report?.healthy ?? true) && states.every((s) => s.ok);
+  return JSON.stringify({ ...report, healthy, deploymentState: states }, null, 2) + "\n";
+}
+
+function lockLines(lock: LockState): string[] {
+  if (lock.kind !== "held") return [];
+  return lock.locks.map((l) => {
+    const who = l.username || l.hostname ? ` by ${l.username ?? "?"}@${l.hostname ?? "?"}` : "";
+    return `  lock: ${l.path}, taken${who}${l.pid === undefined ? "" : ` (pid ${l.pid})`}${l.timestamp ? ` at ${l.timestamp}` : ""}`;
+  });
+}
+
+function releaseLines(releases: ReleaseState): string[] {
+  if (releases.kind === "unread") return [`  WARNING: Helm releases not checked: ${releases.why}`];
+  return releases.pending.map((r) => `  Helm release ${r.namespace}/${r.release}: revision ${r.revision} is ${r.status}`);
+}
+
+/** One line per stack with nothing pending; otherwise what is pending and the commands that recover, in order. */
+export function renderStates(states: StackState[]): string {
+  const lines = states.flatMap((state) => {
+    if (state.ok) {
+      const helm = state.releases.kind === "read" ? ", no pending Helm releases" : "";
+      return [`deployment state: no pending operations${helm} (stack ${state.stack})`, ...releaseLines(state.releases)];
+    }
+    const width = Math.max(...state.steps.map((s) => s.command.length));
+    return [
+      `deployment state of stack ${state.stack}: INTERRUPTED (an update was killed, or one is running now)`,
+      ...state.pendingOperations.map((op) => `  pending operation: ${op.type} ${op.resourceType} ${op.name} (${op.urn})`),
+      ...lockLines(state.lock),
+      ...releaseLines(state.releases),
+      ...state.notes.map((note) => `  note: ${note}`),
+      "  to recover, once no pulumi command of this stack runs, run in this order:",
+      ...state.steps.map((s) => `    ${s.command.padEnd(width)}  # ${s.why}`),
+    ];
+  });
+  return lines.length > 0 ? lines.join("\n") + "\n" : "";
 }

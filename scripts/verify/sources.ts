@@ -28,37 +28,26 @@ export interface PulumiOptions {
 }
 
 /**
- * Runs `pulumi stack output --json --stack NAME`. Secrets stay hidden: verify needs none.
- * A missing CLI is an OutputsError that says how to do without it.
+ * Runs `pulumi <args>` for `--stack STACK` and resolves with what it printed. A missing CLI is
+ * an OutputsError ending in `withoutCli` (how to do without it); a failure quotes the command.
  */
-export function pulumiStackOutputs(stack: string, opts: PulumiOptions = {}): Promise<LoadedOutputs> {
+export function runPulumi(stack: string, args: string[], withoutCli: string, opts: PulumiOptions = {}): Promise<string> {
   const command = opts.command ?? "pulumi";
-  const source = `stack ${stack}`;
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      ["stack", "output", "--json", "--stack", stack],
-      { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === "ENOENT") {
-            reject(
-              new OutputsError(
-                `--stack ${stack}: the Pulumi CLI (${command}) is not installed or not on PATH; export the outputs where it is (pulumi stack output --json --stack ${stack} > outputs.json) and pass --outputs outputs.json`,
-              ),
-            );
-            return;
-          }
-          reject(new OutputsError(`--stack ${stack}: \`${command} stack output --json --stack ${stack}\` failed: ${stderr.trim() || err.message}`));
-          return;
-        }
-        try {
-          resolve({ source, outputs: parseStackOutputs(stdout, source) });
-        } catch (parseErr) {
-          reject(parseErr);
-        }
-      },
-    );
+    execFile(command, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        return reject(new OutputsError(`--stack ${stack}: the Pulumi CLI (${command}) is not installed or not on PATH; ${withoutCli}`));
+      }
+      reject(new OutputsError(`--stack ${stack}: \`${command} ${args.join(" ")}\` failed: ${stderr.trim() || err.message}`));
+    });
   });
+}
+
+/** Runs `pulumi stack output --json --stack NAME`. Secrets stay hidden: verify needs none. */
+export async function pulumiStackOutputs(stack: string, opts: PulumiOptions = {}): Promise<LoadedOutputs> {
+  const withoutCli = `export the outputs where it is (pulumi stack output --json --stack ${stack} > outputs.json) and pass --outputs outputs.json`;
+  const stdout = await runPulumi(stack, ["stack", "output", "--json", "--stack", stack], withoutCli, opts);
+  const source = `stack ${stack}`;
+  return { source, outputs: parseStackOutputs(stdout, source) };
 }

@@ -439,6 +439,7 @@ describe("arguments", () => {
       settings: { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m" },
       timeoutMs: 10_000,
       json: false,
+      stateOnly: false,
       help: false,
     });
   });
