@@ -8,6 +8,10 @@
  *   declares itself (PrometheusAgent), with an open schema: the real chart's CRD is not here.
  * They never run a workload. With the real charts (MULTICLUSTER_CHARTS_DIR) the same tests
  * install the real thing; stand-ins are never committed.
+ *
+ * For the recovery test one chart can be written to hang: a `post-install,post-upgrade` hook
+ * Job whose pod no node accepts, so Helm waits on it with the release in pending-install (or
+ * pending-upgrade) until the release's timeout.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -52,8 +56,41 @@ data:
   values.json: {{ .Values | toJson | quote }}
 `;
 
-/** Writes a stand-in for every pinned chart under `dir`; returns `dir`. */
-export function writeStandInCharts(dir: string): string {
+/** The nodeSelector of the hanging hook's pod: no KWOK node carries this label. */
+const NO_NODE_SELECTOR = { "multicluster/stand-in-node": "none" } as const;
+
+/** The hook Job of a hanging stand-in; its pod passes Pod Security `restricted` and is never scheduled. */
+const HANGING_HOOK = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-hanging-hook
+  namespace: {{ .Release.Namespace }}
+  annotations:
+    helm.sh/hook: post-install,post-upgrade
+    helm.sh/hook-delete-policy: before-hook-creation
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: ${JSON.stringify(NO_NODE_SELECTOR)}
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: wait
+          image: stand-in.invalid/never-pulled:1
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+`;
+
+/** The Job a hanging stand-in release runs as its hook (Helm leaves hook objects behind on uninstall). */
+export function hangingHookJob(release: string): string {
+  return `${release}-hanging-hook`;
+}
+
+/**
+ * Writes a stand-in for every pinned chart under `dir`; returns `dir`. `hangingChart` names
+ * the chart (e.g. kube-prometheus-stack) whose stand-in also carries the hanging hook.
+ */
+export function writeStandInCharts(dir: string, opts: { hangingChart?: string } = {}): string {
   for (const chart of Object.values(CHARTS)) {
     const root = path.join(dir, chart.chart);
     fs.mkdirSync(path.join(root, "templates"), { recursive: true });
@@ -63,6 +100,7 @@ export function writeStandInCharts(dir: string): string {
     );
     fs.writeFileSync(path.join(root, "values.yaml"), "{}\n");
     fs.writeFileSync(path.join(root, "templates", "values-configmap.yaml"), VALUES_CONFIGMAP);
+    if (chart.chart === opts.hangingChart) fs.writeFileSync(path.join(root, "templates", "hanging-hook.yaml"), HANGING_HOOK);
     const crds = CRDS[chart.chart] ?? [];
     if (crds.length > 0) {
       fs.mkdirSync(path.join(root, "crds"), { recursive: true });
