@@ -124,6 +124,7 @@ export function checkCentralOutputs(
   if (!receiveTls.success) fail(`expected ${name} to export ${RECEIVE_TLS_OUTPUT} as {enabled, caCert, serverName, serverCert, clientCerts}, got ${JSON.stringify(outputs.receiveTls)}`);
   const credentials = z.record(z.string(), clientCredentialsSchema).safeParse(outputs.tenantCredentials);
   if (!credentials.success) fail(`expected ${name} to export ${TENANT_CREDENTIALS_OUTPUT} as client certificates and keys by tenant id`);
+  checkDecrypted(name, receiveTls.data!.clientCerts, credentials.data!, fail);
   const connection: CentralConnection = { remoteWriteUrl: remoteWriteUrl as string, tenantHeader: tenantHeader as string, credentials: {} };
   if (!receiveTls.data!.enabled) return connection;
 
@@ -147,6 +148,20 @@ export function checkCentralOutputs(
   }
   connection.receiveTls = { caCert: receiveTls.data!.caCert, serverName: receiveTls.data!.serverName };
   return connection;
+}
+
+/**
+ * The engine hands a StackReference's secret outputs it cannot decrypt over as `{}` (with an
+ * info line, not an error): on a self-managed backend that is central's state read with another
+ * passphrase. Central's public `clientCerts` then names tenants whose keys did not arrive.
+ */
+function checkDecrypted(name: string, clientCerts: Record<string, unknown>, credentials: Record<string, unknown>, fail: (expected: string) => never): void {
+  const issued = Object.keys(clientCerts);
+  if (issued.length === 0 || Object.keys(credentials).length > 0) return;
+  fail(
+    `expected ${name}'s secret outputs to decrypt, but ${TENANT_CREDENTIALS_OUTPUT} arrived empty while ${name} issued certificates for ${issued.join(", ")}: ` +
+      `the engine drops the secrets of another stack it cannot decrypt. On a self-managed backend every stack must use the passphrase of ${name} (PULUMI_CONFIG_PASSPHRASE)`,
+  );
 }
 
 /**

@@ -44,6 +44,14 @@ function pluginDir(workDir: string, extra: string[]): string {
   return dir;
 }
 
+export interface RunOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to the command's standard input. */
+  input?: string;
+}
+
 export class PulumiCli {
   readonly env: NodeJS.ProcessEnv;
   readonly backendDir: string;
@@ -69,9 +77,9 @@ export class PulumiCli {
   }
 
   /** `pulumi <args>` in the project directory; never rejects, the exit code says how it went. */
-  run(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  run(args: string[], opts: RunOptions = {}): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         path.join(this.opts.workDir, "bin", "pulumi"),
         [...args, "--non-interactive"],
         { cwd: opts.cwd ?? this.opts.projectDir, env: { ...this.env, ...opts.env }, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, killSignal: "SIGINT" },
@@ -80,11 +88,13 @@ export class PulumiCli {
           resolve({ code, stdout, stderr });
         },
       );
+      // A value on standard input, as `pulumi config set --secret KEY` reads one (never on the command line).
+      child.stdin?.end(opts.input ?? "");
     });
   }
 
   /** Like `run`, but a non-zero exit is an error carrying the command's output. */
-  async must(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  async must(args: string[], opts: RunOptions = {}): Promise<CliResult> {
     const result = await this.run(args, opts);
     if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`);
     return result;

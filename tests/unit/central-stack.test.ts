@@ -46,6 +46,8 @@ describe("what central exports, as the edge program reads it", () => {
     secretUrl: { centralOutputs: central, edge, secretOutputs: [...SECRET_OUTPUTS, "receiveRemoteWriteUrl"] },
     plainCredentials: { centralOutputs: central, edge, secretOutputs: [] },
     withoutCredentials: { centralOutputs: (({ tenantCredentials: _c, ...rest }) => rest)(central), edge },
+    // What the engine hands over for a secret it cannot decrypt (another passphrase): `{}`.
+    undecryptable: { centralOutputs: { ...central, tenantCredentials: {} }, edge },
     noCentral: { centralOutputs: null, edge },
   };
   let outcomes: Record<keyof typeof cases, EdgeOutcome>;
@@ -72,6 +74,14 @@ describe("what central exports, as the edge program reads it", () => {
       name: "ConfigError",
       keyPath: "multicluster:edge.centralStack",
       expected: `expected a central stack exporting tenantCredentials, but ${CENTRAL_STACK} has no such output (is it deployed with this program's version? run pulumi up on it)`,
+    });
+  });
+
+  test("secrets the engine could not decrypt (another passphrase) name the passphrase, not a missing tenant", () => {
+    expect(outcomes.undecryptable.error).toMatchObject({
+      name: "ConfigError",
+      keyPath: "multicluster:edge.centralStack",
+      expected: expect.stringMatching(/tenantCredentials arrived empty while .* issued certificates for cluster-03: .*every stack must use the passphrase of .*PULUMI_CONFIG_PASSPHRASE/),
     });
   });
 
