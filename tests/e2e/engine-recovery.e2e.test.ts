@@ -19,12 +19,12 @@ import { tail } from "../../loopback/engine/pulumi-cli";
 import { hangingHookJob, standInValuesConfigMap, writeStandInCharts } from "../../loopback/engine/stand-in-charts";
 import { sleep, waitFor } from "../../loopback/process";
 import { readSynthOutput, runSynth } from "../../loopback/synth-plan";
+import { RELEASE_TYPE } from "../../scripts/verify/deployment-state";
 import { PROJECT_DIR, scratchDir } from "../support";
 import { centralOutputs, deploy, deployCentralStandIn, describeWithEngineTools, helmReleases } from "../support/engine";
 
 const STACK = "cluster-03";
 const KEEP = Boolean(process.env.KEEP_E2E_DIR);
-const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 jest.setTimeout(30 * 60_000);
 
 describeWithEngineTools("an interrupted pulumi up under the real engine", () => {
