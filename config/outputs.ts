@@ -35,7 +35,7 @@ export const centralOutputsSchema = z.object({
   cluster: z.string(),
   /** `http(s)://<address>:<port>/api/v1/receive`: where every agent writes. */
   receiveRemoteWriteUrl: z.string(),
-  /** The receive LoadBalancer's IP or host name, as the Service status reports it. */
+  /** The receive LoadBalancer's IP or host name, as the Service status reports it; the Ingress host when remote write goes through the Ingress. */
   receiveAddress: z.string(),
   /** The header agents send their tenant id in; the receivers read the tenant from it only without TLS (lab mode). */
   tenantHeader: z.string(),

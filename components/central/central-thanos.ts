@@ -180,7 +180,7 @@ export class CentralThanos extends pulumi.ComponentResource {
     return { secret, receiveTls, tenantCredentials };
   }
 
-  /** The Thanos release and the receive LoadBalancer in front of it; returns the LoadBalancer's address. */
+  /** The Thanos release and the receive LoadBalancer in front of it; returns the LoadBalancer's address (the Ingress host when remote write goes through the Ingress). */
   private declareThanos(name: string, ns: pulumi.Output<string>, args: CentralThanosArgs, opts: { checksum: pulumi.Output<string>; dependsOn: pulumi.Resource[] }): pulumi.Output<string> {
     const { settings } = args;
     const thanosRelease = `${name}-thanos`;
@@ -196,14 +196,18 @@ export class CentralThanos extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: opts.dependsOn },
     );
+    // Through the Ingress, remote write needs no LoadBalancer, and a cluster without a
+    // LoadBalancer controller would never give it an address.
+    if (settings.receive.ingress.enabled) return pulumi.output(settings.receive.ingress.host!);
     const receiveService = new k8s.core.v1.Service(
       `${name}-receive-lb`,
       { metadata: { name: RECEIVE_LB_SERVICE, namespace: ns, annotations: settings.receive.service.annotations }, spec: receiveLoadBalancerSpec(thanosRelease, settings) },
       { parent: this, dependsOn: [thanos], customTimeouts: loadBalancerTimeouts(settings) },
     );
     // pulumi-kubernetes completes a LoadBalancer Service's create only once its status has an
-    // ingress (or fails at addressTimeoutMinutes), so the declared Service carries the assigned address. (A Service.get would run
-    // during the first preview, before the Service exists, and fail it.)
+    // ingress (or fails after addressTimeoutMinutes), so the declared Service carries the
+    // assigned address. (A Service.get would run during the first preview, before the Service
+    // exists, and fail it.)
     return receiveService.status.loadBalancer.ingress.apply((ingress) => {
       const address = ingress?.[0]?.ip ?? ingress?.[0]?.hostname;
       if (!address) throw new Error(`Service ${settings.namespace}/${RECEIVE_LB_SERVICE} has no LoadBalancer address`);

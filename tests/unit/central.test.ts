@@ -342,6 +342,14 @@ describe("outputs", () => {
     expect(csr.inputs.ipAddresses).toEqual(["10.0.10.50"]);
   });
 
+  test("through the Ingress there is no LoadBalancer to wait for: receiveAddress is the Ingress host", async () => {
+    const config = committedStackConfig("cluster-01") as Record<string, any>;
+    config["multicluster:central"].receive.ingress = { enabled: true, host: "receive.example.com", className: "nginx" };
+    const stack = (await synthStacks({ "cluster-01": config })).byStack["cluster-01"];
+    expect(stack.result.resources.filter((r) => r.type === "kubernetes:core/v1:Service")).toEqual([]);
+    expect(stack.result.outputs).toMatchObject({ receiveAddress: "receive.example.com", receiveRemoteWriteUrl: "https://receive.example.com/api/v1/receive" });
+  });
+
   test("without Grafana there is no admin password to generate, store or export", async () => {
     const config = committedStackConfig("cluster-01") as Record<string, any>;
     config["multicluster:central"].grafana = { enabled: false };
