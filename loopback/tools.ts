@@ -101,6 +101,34 @@ export const TOOLS = {
       ],
     },
   },
+  // Stand-ins for the random, tls and minio plugins (not downloadable here; minio's is AGPL):
+  // this project's own code, reporting the pinned npm packages' versions (tools/pulumi-standin-providers).
+  pulumiStandinProviders: {
+    dir: "pulumi-standin-providers",
+    module: "multicluster-metrics/tools/pulumi-standin-providers",
+    binaries: ["pulumi-resource-random", "pulumi-resource-tls", "pulumi-resource-minio"],
+    localSources: [
+      "internal/standin/crud.go",
+      "internal/standin/props.go",
+      "internal/standin/resource.go",
+      "internal/standin/server.go",
+      "pulumi-resource-minio/attachment.go",
+      "pulumi-resource-minio/bucket.go",
+      "pulumi-resource-minio/config.go",
+      "pulumi-resource-minio/main.go",
+      "pulumi-resource-minio/mc.go",
+      "pulumi-resource-minio/policy.go",
+      "pulumi-resource-minio/user.go",
+      "pulumi-resource-random/main.go",
+      "pulumi-resource-random/password.go",
+      "pulumi-resource-tls/cert.go",
+      "pulumi-resource-tls/certs.go",
+      "pulumi-resource-tls/csr.go",
+      "pulumi-resource-tls/key.go",
+      "pulumi-resource-tls/main.go",
+      "pulumi-resource-tls/names.go",
+    ],
+  },
   // A loopback control plane: one etcd, kube-apiservers, controllers, and KWOK's simulated nodes.
   etcd: { dir: "etcd", module: "go.etcd.io/etcd/server/v3", binaries: ["etcd"], rename: { server: "etcd" } },
   kubernetes: {
