@@ -15,6 +15,7 @@ import { deployArgs } from "./deploy-commands";
 import { copyProject } from "./project-copy";
 import { PulumiCli } from "./pulumi-cli";
 import { writeStandInCharts } from "./stand-in-charts";
+import { requireTool } from "../tools";
 
 /** Nodes of a cluster whose stack file names none: one, enough for every DaemonSet and Deployment. */
 const DEFAULT_NODES = ["node-01"];
@@ -47,7 +48,13 @@ export interface EngineFleet {
   stop(): Promise<void>;
 }
 
-export async function startEngineFleet(workDir: string, opts: { stacks?: string[]; log?: (line: string) => void } = {}): Promise<EngineFleet> {
+/**
+ * The central stack's other providers, the stand-ins of tools/pulumi-standin-providers (the real
+ * ones have no build here), and the `mc` the MinIO stand-in runs for MinIO's admin API.
+ */
+export const STAND_IN_PROVIDERS = ["pulumi-resource-random", "pulumi-resource-tls", "pulumi-resource-minio", "mc"] as const;
+
+export async function startEngineFleet(workDir: string, opts: { stacks?: string[]; standInProviders?: boolean; log?: (line: string) => void } = {}): Promise<EngineFleet> {
   const log = opts.log ?? (() => undefined);
   const stacks = stackClusters().filter((s) => !opts.stacks || opts.stacks.includes(s.stack));
   const clusters = await startClusters(stacks, path.join(workDir, "clusters"), log);
@@ -61,6 +68,7 @@ export async function startEngineFleet(workDir: string, opts: { stacks?: string[
       projectDir,
       workDir: path.join(workDir, "pulumi"),
       passphrase: crypto.randomBytes(16).toString("hex"),
+      extraPlugins: opts.standInProviders ? STAND_IN_PROVIDERS.map((binary) => requireTool(binary)) : [],
       env: { KUBECONFIG: clusters.kubeconfigFile },
     });
     await cli.must(deployArgs("login", { stateDir: cli.backendDir }));

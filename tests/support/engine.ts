@@ -9,8 +9,8 @@ import { CentralOutputs, SECRET_OUTPUTS } from "../../config/outputs";
 import { ApiEndpoint, getObject, kubeRequest, ObjectList, ObjectMeta } from "../../loopback/clusters/kube-api";
 import { issueReceivePki } from "../../loopback/certificates";
 import { deployArgs, DeployStep } from "../../loopback/engine/deploy-commands";
-import { EngineFleet } from "../../loopback/engine/fleet";
-import { CliResult, PulumiCli } from "../../loopback/engine/pulumi-cli";
+import { EngineFleet, STAND_IN_PROVIDERS } from "../../loopback/engine/fleet";
+import { CliResult, PulumiCli, RunOptions } from "../../loopback/engine/pulumi-cli";
 import { FleetPlan } from "../../loopback/synth-plan";
 import { describeWithTools, PROJECT_DIR } from ".";
 
@@ -18,8 +18,9 @@ export const CENTRAL_STACK = "cluster-01";
 const FIXTURE_DIR = path.join(PROJECT_DIR, "tests", "fixtures", "central-outputs");
 
 /** Runs one of the README's deploy commands for `stack` (a non-zero exit is returned, not thrown). */
-export function deploy(fleet: EngineFleet, step: DeployStep, stack: string, opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return fleet.cli.run(deployArgs(step, { stack, stateDir: fleet.cli.backendDir, chartsDir: fleet.chartsDir }), opts);
+export function deploy(fleet: EngineFleet, step: DeployStep, stack: string, opts: RunOptions & { minioEndpoint?: string; generation?: number } = {}): Promise<CliResult> {
+  const { minioEndpoint, generation, ...run } = opts;
+  return fleet.cli.run(deployArgs(step, { stack, stateDir: fleet.cli.backendDir, chartsDir: fleet.chartsDir, minioEndpoint, generation }), run);
 }
 
 /** The central outputs the synth recorded, with real certificates and keys in place of its mocks. */
@@ -99,4 +100,9 @@ const ENGINE_TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kuber
 /** A describe block needing the engine and control-plane tools; skipped without them unless CI is set. */
 export function describeWithEngineTools(title: string, body: () => void): void {
   describeWithTools(ENGINE_TOOLS, title, body);
+}
+
+/** The same for the whole fleet: the stand-in providers, and the data path's tools. */
+export function describeWithFleetTools(title: string, body: () => void): void {
+  describeWithTools([...ENGINE_TOOLS, ...STAND_IN_PROVIDERS, "thanos", "prometheus", "minio", "node_exporter"], title, body);
 }
