@@ -2,6 +2,7 @@
  * The "existing MinIO" of the central cluster: a MinIO server on loopback with the buckets,
  * users, policies and attachments cluster-01's MinioBuckets declares, applied with `mc` as an
  * administrator would. Only the secret keys are local (the synth redacts the real ones).
+ * The engine tests start it empty instead (`startMinioServer`): the MinIO provider fills it.
  */
 import { execFile } from "child_process";
 import { randomBytes } from "crypto";
