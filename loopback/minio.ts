@@ -43,6 +43,20 @@ function mc(configDir: string, args: string[]): Promise<string> {
   });
 }
 
+/** `mc --json <args>` as MinIO's administrator, at alias `local` (from the environment: no config written), parsed. */
+export function mcAsAdmin(minio: MinioServer, args: string[]): Promise<Record<string, unknown>> {
+  const url = new URL(minio.url);
+  url.username = minio.admin.accessKey;
+  url.password = minio.admin.secretKey;
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, [`MC_HOST_${ALIAS}`]: url.toString().replace(/\/$/, "") };
+    execFile(requireTool("mc"), ["--config-dir", path.join(minio.process.opts.dir, "mc-admin"), "--no-color", "--json", ...args], { timeout: 30_000, env }, (err, stdout) => {
+      if (err) reject(new Error(`mc ${args.join(" ")}: ${stdout.trim() || err.message}`));
+      else resolve(JSON.parse(stdout) as Record<string, unknown>);
+    });
+  });
+}
+
 /** MinIO with nothing in it but its administrator, as the engine tests' MinIO provider finds it. */
 export async function startMinioServer(dir: string, region: string): Promise<MinioServer> {
   const [apiPort, consolePort] = await freePorts(2);

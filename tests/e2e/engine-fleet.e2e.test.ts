@@ -7,17 +7,21 @@
  * --stack` reads the outputs through the CLI, the receive certificates are rotated under load
  * with no sample lost, and the fleet is destroyed to a defined state.
  */
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as tls from "tls";
+import { bucketPolicy, PolicyDocument } from "../../components/central/bucket-access";
 import { RECEIVE_LB_SERVICE } from "../../components/central/endpoints";
 import { RECEIVE_TLS_SECRET } from "../../components/central/receive-identity";
 import { CounterProbe } from "../../loopback/counter-probe";
 import { LoadBalancerController } from "../../loopback/clusters/load-balancer-controller";
 import { DeployedMaterial, readDeployedMaterial, secretData } from "../../loopback/engine/deployed-material";
 import { EngineFleet, startEngineFleet } from "../../loopback/engine/fleet";
+import { tail } from "../../loopback/engine/pulumi-cli";
 import { LocalPlatform, startPlatform } from "../../loopback/local-platform";
-import { MinioServer, startMinioServer } from "../../loopback/minio";
-import { freePort, stopAll } from "../../loopback/process";
+import { mcAsAdmin, MinioServer, startMinioServer } from "../../loopback/minio";
+import { freePort, LOOPBACK_HOST, sleep, stopAll } from "../../loopback/process";
 import { FleetPlan, readSynthOutput, runSynth } from "../../loopback/synth-plan";
 import { scratchDir } from "../support";
 import { deploy, describeWithFleetTools, hasStackTrace, namespaceNames } from "../support/engine";
@@ -98,7 +102,7 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
     let started = Date.now();
     const failed = await deploy(fleet, "up", CENTRAL);
     const failedSeconds = (Date.now() - started) / 1000;
-    log(`engine fleet e2e: central up without a LoadBalancer controller failed after ${failedSeconds.toFixed(0)}s:\n${failed.stdout.split("\n").filter((l) => /error|Service/.test(l)).slice(-8).join("\n")}`);
+    log(`engine fleet e2e: central up without a LoadBalancer controller failed after ${failedSeconds.toFixed(0)}s:\n${tail(failed.stdout + failed.stderr, 12)}`);
     expect(failed.code).not.toBe(0);
     oneLineError(failed.stdout + failed.stderr, RECEIVE_LB_SERVICE);
     await fleet.cli.must(["config", "rm", "--path", "multicluster:central.receive.service.addressTimeoutMinutes", "--stack", CENTRAL]);
@@ -131,6 +135,7 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
       const leaked = secrets.filter((value) => plain.includes(value));
       expect({ stack, leaked: leaked.map((v) => `${v.slice(0, 12)}… (${v.length} chars)`) }).toEqual({ stack, leaked: [] });
       if (stack === CENTRAL) expect(secrets.length).toBeGreaterThanOrEqual(20);
+      log(`engine fleet e2e: ${stack}: ${secrets.length / 3} passwords and keys in the state, none in clear`);
     }
     // The admin password was given on standard input and is in no file of the backend in clear.
     const backendFiles = fs.readdirSync(fleet.cli.backendDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
@@ -147,6 +152,13 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
     const user = minio.client(material.thanosCredentials);
     await user.putObject(thanosBucket, "engine-check", "written with the engine's user");
     for (const other of names.filter((n) => n !== thanosBucket)) await expect(user.putObject(other, "engine-check", "x")).rejects.toThrow(/Access Denied/);
+    // The policy attached is the program's document for that bucket.
+    const info = await mcAsAdmin(minio, ["admin", "user", "info", "local", material.thanosCredentials.accessKey]);
+    expect(info).toMatchObject({ policyName: `${thanosBucket}-readwrite`, userStatus: "enabled" });
+    const policy = await mcAsAdmin(minio, ["admin", "policy", "info", "local", `${thanosBucket}-readwrite`]);
+    // MinIO keeps a statement's actions sorted.
+    const sortedActions = (doc: PolicyDocument) => ({ ...doc, Statement: doc.Statement.map((st) => ({ ...st, Action: [...st.Action].sort() })) });
+    expect(sortedActions((policy.policyInfo as { Policy: PolicyDocument }).Policy)).toEqual(sortedActions(bucketPolicy(thanosBucket)));
   });
 
   test("the data path runs on the engine's certificates and MinIO user, and verify --stack reports every cluster and tenant healthy", async () => {
@@ -188,6 +200,8 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
       replaceFile(path.join(dir, RECEIVE_TLS_SECRET.keyKey), fs.readFileSync(rotatedCentral.pki.server.keyFile, "utf8"));
       replaceFile(path.join(dir, RECEIVE_TLS_SECRET.certKey), rotatedCentral.pki.server.certPem);
     }
+    // The receivers present the new certificate (Thanos reloads it at the next handshake).
+    for (const receiver of p.receivers) expect(await servedCertificateSerial(receiver.ports.remoteWrite, material, plan)).toBe(new X509Certificate(rotatedCentral.pki.server.certPem).serialNumber);
     for (const stack of EDGES) {
       const up = await deploy(fleet, "up", stack);
       expect({ stack, code: up.code }).toEqual({ stack, code: 0 });
@@ -198,6 +212,8 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
       replaceFile(files.keyFile, fs.readFileSync(rotated.pki.clients[tenant].keyFile, "utf8"));
       replaceFile(files.certFile, rotated.pki.clients[tenant].certPem);
     }
+    // A few scrapes written with the new client certificates, then the window closes.
+    await sleep(15_000);
     const to = Object.fromEntries(agents.map((n) => [n, counter.current(n)]));
     const counts: Record<string, Count> = await untilNoLoss(agents, async (name) => {
       const series = await probeSamples(p.urls.query, name, { at: Date.now(), lookbackSeconds: 1800, dedup: true });
@@ -248,6 +264,22 @@ describeWithFleetTools("the whole fleet under the real Pulumi engine", () => {
     await expect(minio.client(material.thanosCredentials).putObject(thanosBucket, "after-destroy", "x")).rejects.toThrow();
   });
 });
+
+/** The serial of the certificate a receiver presents to an agent (its tenant's client certificate, the receivers' server name). */
+function servedCertificateSerial(port: number, material: DeployedMaterial, plan: FleetPlan): Promise<string> {
+  const [tenant, client] = Object.entries(material.pki.clients)[0];
+  const serverName = (plan.central.outputs.receiveTls as { serverName: string }).serverName;
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect(
+      { host: LOOPBACK_HOST, port, servername: serverName, ca: material.pki.ca.cert.certPem, cert: client.certPem, key: fs.readFileSync(client.keyFile) },
+      () => {
+        resolve(socket.getPeerX509Certificate()?.serialNumber ?? `no certificate (tenant ${tenant})`);
+        socket.end();
+      },
+    );
+    socket.on("error", reject);
+  });
+}
 
 /** Replaces a file's content at once, as the kubelet swaps a Secret volume's files. */
 function replaceFile(file: string, content: string): void {
