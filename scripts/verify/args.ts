@@ -28,6 +28,8 @@ Sources (repeatable; exactly one must be the central stack's, edge stacks add te
 Options:
   --query-url URL         query this instead of the queryUrl output (e.g. a port-forward)
   --max-age DURATION      newest sample older than this is stale (default 5m)
+  --max-behind DURATION   an agent's queue further behind its newest scraped sample
+                          fails (default 2m)
   --max-failure-ratio R   remote-write failure ratio that fails a cluster (default 0.01)
   --timeout DURATION      deadline of each query (default 10s)
   --state-only            check only the deployment state of the --stack stacks (any
@@ -77,6 +79,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         stack: { type: "string", multiple: true },
         "query-url": { type: "string" },
         "max-age": { type: "string" },
+        "max-behind": { type: "string" },
         "max-failure-ratio": { type: "string" },
         timeout: { type: "string" },
         json: { type: "boolean" },
@@ -112,6 +115,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
       ...DEFAULT_CHECK_SETTINGS,
       maxAgeSeconds: durationSeconds("--max-age", values["max-age"], DEFAULT_CHECK_SETTINGS.maxAgeSeconds),
       maxFailureRatio,
+      maxBehindSeconds: durationSeconds("--max-behind", values["max-behind"], DEFAULT_CHECK_SETTINGS.maxBehindSeconds),
     },
     timeoutMs: durationSeconds("--timeout", values.timeout, DEFAULT_TIMEOUT_MS / 1000) * 1000,
     json: values.json ?? false,

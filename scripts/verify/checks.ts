@@ -15,6 +15,8 @@
 import { parseDuration } from "../../config/duration";
 import { REMOTE_WRITE_METRICS } from "../../mixin/selectors";
 import { Expectations } from "./expectations";
+import { formatAge } from "./format";
+import { behindRows, readyRow, RingQueries, ringQueries, ringRow } from "./ring-checks";
 import { certificateRows, limitRows, limitsQuery } from "./tenant-checks";
 import { CheckSettings, QueryResults, RangeQuery, Report, Row, RowStatus, Sample, Series } from "./types";
 
@@ -35,7 +37,7 @@ export const THANOS_COMPONENTS: readonly ThanosComponent[] = [
   { name: "compactor", jobRegex: ".*compact.*" },
 ];
 
-export const DEFAULT_CHECK_SETTINGS: CheckSettings = { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m" };
+export const DEFAULT_CHECK_SETTINGS: CheckSettings = { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m", maxBehindSeconds: 120 };
 
 /** How far back the age of a stale tenant's newest sample is looked up, and at what step. */
 const SEARCH_WINDOW_MIN_SECONDS = 3600;
@@ -63,6 +65,8 @@ export interface Queries {
   components: Record<string, string>;
   /** Writes the receivers refused per tenant and limit (413, 429). */
   limited: string;
+  /** The receivers' hashring and readiness, the agents' queues (ring-checks.ts). */
+  ring: RingQueries;
 }
 
 /**
@@ -115,17 +119,8 @@ export function buildQueries(expectations: Pick<Expectations, "tenantLabel" | "c
     sentRate: `${rate(m.sent)}\nor\n(${rate(m.legacyFailed)} + ${rate(m.legacySucceeded)})`,
     components,
     limited: limitsQuery(expectations.centralCluster, settings),
+    ring: ringQueries(expectations),
   };
-}
-
-/** "42s", "4m05s", "2h03m", "3d04h". */
-export function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
 }
 
 function formatPercent(ratio: number): string {
@@ -291,6 +286,9 @@ export function evaluate(
     ...historyRows(expectations, results),
     ...componentRows(expectations, results),
     ...limitRows(expectations, settings, results.limited),
+    ringRow(expectations, results.ring),
+    readyRow(expectations, results.ring),
+    ...behindRows(expectations, settings, results.ring),
     ...certificateRows(expectations, nowSeconds),
   ];
   return { healthy: rows.every((r) => r.ok), queryUrl, settings, rows, warnings };

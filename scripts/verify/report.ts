@@ -1,5 +1,5 @@
 /** Renders a verify report and the stacks' deployment state for people (a table, lines) and for machines (JSON). */
-import { formatAge } from "./checks";
+import { formatAge } from "./format";
 import { LockState, ReleaseState, StackState } from "./deployment-state";
 import { Report } from "./types";
 

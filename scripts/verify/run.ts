@@ -27,16 +27,21 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
   const nowSeconds = opts.nowSeconds ?? Date.now() / 1000;
   const history = historyQueries(opts.expectations, nowSeconds);
   const componentNames = Object.keys(queries.components);
-  const [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components] = await Promise.all([
+  const [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ready, configHash, reloadOk, behind, ...components] = await Promise.all([
     client.range(history.plain),
     client.range(history.anyResolution),
     client.instant(queries.sampleAge),
     client.instant(queries.failedRate),
     client.instant(queries.sentRate),
     client.instant(queries.limited),
+    client.instant(queries.ring.ready),
+    client.instant(queries.ring.configHash),
+    client.instant(queries.ring.reloadOk),
+    client.instant(queries.ring.behind),
     ...componentNames.map((name) => client.instant(queries.components[name])),
   ]);
-  const warnings = [...new Set([plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ...components].flatMap((r) => r.warnings))];
+  const answers = [plainHistory, anyResolutionHistory, sampleAge, failedRate, sentRate, limited, ready, configHash, reloadOk, behind, ...components];
+  const warnings = [...new Set(answers.flatMap((r) => r.warnings))];
   return evaluate(
     opts.expectations,
     settings,
@@ -47,6 +52,7 @@ export async function verify(opts: VerifyOptions): Promise<Report> {
       components: Object.fromEntries(componentNames.map((name, i) => [name, components[i].samples])),
       history: { window: { start: history.plain.start, end: history.plain.end }, plain: plainHistory.series, anyResolution: anyResolutionHistory.series },
       limited: limited.samples,
+      ring: { ready: ready.samples, configHash: configHash.samples, reloadOk: reloadOk.samples, behind: behind.samples },
     },
     client.baseUrl,
     warnings,

@@ -25,7 +25,7 @@ export interface RangeQuery {
   maxSourceResolution?: string;
 }
 
-/** The thresholds verify judges by (`--max-age`, `--max-failure-ratio`). */
+/** The thresholds verify judges by (`--max-age`, `--max-failure-ratio`, `--max-behind`). */
 export interface CheckSettings {
   /** A tenant whose newest `up` sample is older than this is stale. */
   maxAgeSeconds: number;
@@ -33,6 +33,8 @@ export interface CheckSettings {
   maxFailureRatio: number;
   /** Range of the remote-write rates, a PromQL duration. */
   rateWindow: string;
+  /** An agent whose remote-write queue is further behind its newest scraped sample fails (`--max-behind`). */
+  maxBehindSeconds: number;
 }
 
 /** The answers to checks.ts' `Queries` (instant vectors) and `HistoryQueries` (range matrices). */
@@ -43,6 +45,7 @@ export interface QueryResults {
   components: Record<string, Sample[]>;
   history: { window: { start: number; end: number }; plain: Series[]; anyResolution: Series[] };
   limited: Sample[];
+  ring: { ready: Sample[]; configHash: Sample[]; reloadOk: Sample[]; behind: Sample[] };
 }
 
 export type RowStatus =

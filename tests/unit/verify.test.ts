@@ -6,7 +6,8 @@ import * as path from "path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { EXPIRY_WARNING_DAYS } from "../../components/central/receive-identity";
 import { parseVerifyArgs, UsageError } from "../../scripts/verify/args";
-import { buildQueries, DEFAULT_CHECK_SETTINGS, evaluate, formatAge, historyQueries, THANOS_COMPONENTS } from "../../scripts/verify/checks";
+import { buildQueries, DEFAULT_CHECK_SETTINGS, evaluate, historyQueries, THANOS_COMPONENTS } from "../../scripts/verify/checks";
+import { formatAge } from "../../scripts/verify/format";
 import { expectationsFrom, Expectations, OutputsError, parseStackOutputs } from "../../scripts/verify/expectations";
 import { httpQueryClient, parseSampleValue, QueryApiError, QueryClient } from "../../scripts/verify/query-api";
 import { renderJson, renderTable } from "../../scripts/verify/report";
@@ -137,7 +138,7 @@ const HISTORY = historyQueries(EXPECTATIONS, NOW);
 
 describe("queries", () => {
   const queries = buildQueries(EXPECTATIONS, DEFAULT_CHECK_SETTINGS);
-  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, limited: queries.limited, history: HISTORY.plain.query, ...queries.components };
+  const all = { sampleAge: queries.sampleAge, failedRate: queries.failedRate, sentRate: queries.sentRate, limited: queries.limited, history: HISTORY.plain.query, ...queries.components, ...queries.ring };
 
   test.each(Object.entries(all))("%s parses as PromQL", (_name, query) => {
     const errors: number[] = [];
@@ -233,6 +234,12 @@ const HEALTHY: QueryResults = {
     anyResolution: [hourly("cluster-02", 25), hourly("cluster-03", 25)],
   },
   limited: [],
+  ring: {
+    ready: [0, 1, 2].map((i) => s({ instance: `10.0.0.${i}:10902` }, 1)),
+    configHash: [0, 1, 2].map((i) => s({ instance: `10.0.0.${i}:10902` }, 2787634719)),
+    reloadOk: [0, 1, 2].map((i) => s({ instance: `10.0.0.${i}:10902` }, 1)),
+    behind: [s({ cluster: "cluster-02", tenant_id: "tenant-a" }, 1.4), s({ cluster: "cluster-03", tenant_id: "cluster-03" }, 0.8)],
+  },
 };
 const QUERY_URL = "http://127.0.0.1:9090";
 const failing = (r: Report) => r.rows.filter((row) => !row.ok).map((row) => [row.check, row.cluster, row.tenant ?? "-", row.status]);
@@ -253,6 +260,9 @@ describe("evaluation", () => {
       ["store-gateway", "cluster-01", "-", "ok"],
       ["compactor", "cluster-01", "-", "ok"],
       ["limits", "cluster-01", "-", "ok"],
+      ["ring", "cluster-01", "-", "ok"],
+      ["ready", "cluster-01", "-", "ok"],
+      ["behind", "-", "-", "ok"],
       ["certificate", "cluster-01", "-", "ok"],
       ["certificate", "cluster-01", "-", "ok"],
       ["certificate", "cluster-02", "cluster-02", "ok"],
@@ -383,7 +393,7 @@ describe("tenant identity and limits", () => {
     );
     const table = renderTable(soon).split("\n");
     expect(table).toContain("WARNING: certificate tenant-a: tenant-a's client certificate expires on 2036-11-21, in 12d (under 30d): run pulumi up on the central stack, then on the edge stacks");
-    expect(table).toContain("healthy: all 16 checks passed, 5 warnings (http://127.0.0.1:9090, max age 5m00s)");
+    expect(table).toContain("healthy: all 19 checks passed, 5 warnings (http://127.0.0.1:9090, max age 5m00s)");
 
     const expired = at(CERT_NOT_AFTER + DAY);
     expect(failing(expired).filter(([check]) => check === "certificate")).toHaveLength(5);
@@ -419,9 +429,9 @@ describe("rendering", () => {
     expect(lines[1]).toBe('samples        cluster-02  cluster-02  ok       4s ago         newest up{cluster="cluster-02", tenant_id="cluster-02"} sample within 5m00s');
     expect(lines[2]).toBe('samples        cluster-02  tenant-a    MISSING  -              no up{cluster="cluster-02", tenant_id="tenant-a"} sample in the last 1h00m');
     expect(lines).toContain("warning from the query API: partial response");
-    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 16 checks failed (http://127.0.0.1:9090, max age 5m00s)");
+    expect(lines[lines.length - 1]).toBe("UNHEALTHY: 1 of 19 checks failed (http://127.0.0.1:9090, max age 5m00s)");
     expect(lines.every((l) => l === l.trimEnd())).toBe(true);
-    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 16 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
+    expect(renderTable(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, QUERY_URL))).toMatch(/\nhealthy: all 19 checks passed \(http:\/\/127\.0\.0\.1:9090, max age 5m00s\)\n$/);
   });
 
   test("JSON carries the same rows and verdict", () => {
@@ -431,12 +441,12 @@ describe("rendering", () => {
 });
 
 describe("arguments", () => {
-  test("defaults: 5m max age, 1% failures, 10s timeout, table", () => {
+  test("defaults: 5m max age, 1% failures, 2m behind, 10s timeout, table", () => {
     expect(parseVerifyArgs(["--outputs", "c.json"])).toEqual({
       outputFiles: ["c.json"],
       stacks: [],
       queryUrl: undefined,
-      settings: { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m" },
+      settings: { maxAgeSeconds: 300, maxFailureRatio: 0.01, rateWindow: "5m", maxBehindSeconds: 120 },
       timeoutMs: 10_000,
       json: false,
       stateOnly: false,
@@ -445,9 +455,9 @@ describe("arguments", () => {
   });
 
   test("repeatable sources and every option", () => {
-    const args = parseVerifyArgs(["--outputs", "c.json", "--outputs", "e.json", "--stack", "cluster-03", "--query-url", "http://127.0.0.1:19090", "--max-age", "90s", "--max-failure-ratio", "0.05", "--timeout", "3s", "--json"]);
+    const args = parseVerifyArgs(["--outputs", "c.json", "--outputs", "e.json", "--stack", "cluster-03", "--query-url", "http://127.0.0.1:19090", "--max-age", "90s", "--max-failure-ratio", "0.05", "--max-behind", "30s", "--timeout", "3s", "--json"]);
     expect(args).toMatchObject({ outputFiles: ["c.json", "e.json"], stacks: ["cluster-03"], queryUrl: "http://127.0.0.1:19090", timeoutMs: 3000, json: true });
-    expect(args.settings).toEqual({ maxAgeSeconds: 90, maxFailureRatio: 0.05, rateWindow: "5m" });
+    expect(args.settings).toEqual({ maxAgeSeconds: 90, maxFailureRatio: 0.05, rateWindow: "5m", maxBehindSeconds: 30 });
   });
 
   test("usage errors say what was expected", () => {
@@ -562,6 +572,7 @@ describe("query API client", () => {
       [built.failedRate, HEALTHY.failedRate],
       [built.sentRate, HEALTHY.sentRate],
       [built.limited, HEALTHY.limited],
+      ...(Object.keys(built.ring) as (keyof typeof built.ring)[]).map((k) => [built.ring[k], HEALTHY.ring[k]] as [string, Sample[]]),
       ...Object.entries(built.components).map(([name, q]) => [q, HEALTHY.components[name]] as [string, Sample[]]),
     ]);
     const ranges: RangeQuery[] = [];
@@ -580,5 +591,38 @@ describe("query API client", () => {
     expect(queries.sort()).toEqual([...answers.keys()].sort());
     expect(ranges).toEqual([HISTORY.plain, HISTORY.anyResolution]);
     expect(report).toEqual(evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, HEALTHY, "http://fake:9090", [], NOW));
+  });
+});
+
+describe("the receivers' ring and the agents' queues", () => {
+  const withRing = (ring: Partial<QueryResults["ring"]>) => evaluate(EXPECTATIONS, DEFAULT_CHECK_SETTINGS, { ...HEALTHY, ring: { ...HEALTHY.ring, ...ring } }, QUERY_URL, [], NOW);
+  const rowOf = (r: Report, check: string) => r.rows.filter((row) => row.check === check);
+
+  test("healthy: one hashring, every receiver ready, no agent behind", () => {
+    const report = withRing({});
+    expect(rowOf(report, "ring")).toEqual([expect.objectContaining({ ok: true, detail: "3/3 receivers on one hashring (config hash 2787634719), last reload successful" })]);
+    expect(rowOf(report, "ready")).toEqual([expect.objectContaining({ ok: true, detail: "3/3 receivers ready" })]);
+    expect(rowOf(report, "behind")).toEqual([expect.objectContaining({ ok: true, detail: "no agent more than 2m00s behind (largest 1s, cluster-02/tenant-a)" })]);
+  });
+
+  test("receivers on two hashrings (a change still rolling out) fail, naming who has which", () => {
+    const configHash = [s({ instance: "a:10902" }, 1), s({ instance: "b:10902" }, 1), s({ instance: "c:10902" }, 2)];
+    expect(rowOf(withRing({ configHash }), "ring")[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^the receivers disagree on the hashring \(config hash 1 on a:10902, b:10902; 2 on c:10902\)/) });
+  });
+
+  test("a failed reload, an unready receiver and an agent behind each fail", () => {
+    const reloadOk = [s({ instance: "a:10902" }, 1), s({ instance: "b:10902" }, 0)];
+    expect(rowOf(withRing({ reloadOk }), "ring")[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^the last hashring reload failed on b:10902/) });
+    const ready = [s({ instance: "a:10902" }, 1), s({ instance: "b:10902" }, 0)];
+    expect(rowOf(withRing({ ready }), "ready")[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/^1\/2 receivers not ready \(b:10902\)/) });
+    const behind = [s({ cluster: "cluster-03", tenant_id: "cluster-03" }, 421)];
+    expect(rowOf(withRing({ behind }), "behind")).toEqual([
+      expect.objectContaining({ cluster: "cluster-03", tenant: "cluster-03", ok: false, detail: expect.stringMatching(/^the agent's remote-write queue is 7m01s behind/) }),
+    ]);
+  });
+
+  test("nothing reported is not healthy", () => {
+    const report = withRing({ ready: [], configHash: [], reloadOk: [], behind: [] });
+    expect(["ring", "ready", "behind"].map((check) => rowOf(report, check)[0].ok)).toEqual([false, false, false]);
   });
 });
