@@ -39,16 +39,32 @@ func (s *server) Check(ctx context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return resp, nil
 }
 
-func (s *server) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+// changeRequest is what Diff and Update both carry: the resource's type, its state, and the new inputs.
+type changeRequest interface {
+	GetType() string
+	GetUrn() string
+	GetId() string
+	GetOldInputs() *structpb.Struct
+	GetOlds() *structpb.Struct
+	GetNews() *structpb.Struct
+}
+
+// decodeChange finds the Resource of a Diff or Update and decodes its old state and new inputs.
+func (s *server) decodeChange(req changeRequest) (Resource, State, resource.PropertyMap, error) {
 	r, err := s.resource(typeOf(req.GetType(), req.GetUrn()))
 	if err != nil {
-		return nil, err
+		return nil, State{}, nil, err
 	}
 	old, err := state(req.GetId(), oldInputs(req), req.GetOlds())
 	if err != nil {
-		return nil, err
+		return nil, State{}, nil, err
 	}
 	news, err := unmarshal(req.GetNews())
+	return r, old, news, err
+}
+
+func (s *server) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	r, old, news, err := s.decodeChange(req)
 	if err != nil {
 		return nil, err
 	}
@@ -130,15 +146,7 @@ func (s *server) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumir
 }
 
 func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	r, err := s.resource(typeOf(req.GetType(), req.GetUrn()))
-	if err != nil {
-		return nil, err
-	}
-	old, err := state(req.GetId(), oldInputs(req), req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews())
+	r, old, news, err := s.decodeChange(req)
 	if err != nil {
 		return nil, err
 	}
