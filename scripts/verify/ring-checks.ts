@@ -5,7 +5,7 @@
  * - `ring`: every receiver loaded the same hashring (`thanos_receive_config_hash`) and its
  *   last reload succeeded: during a change, receivers pick the new hashring file up each at its
  *   own moment, and until they agree a write may be forwarded by two different rings;
- * - `ready`: every receiver reports itself ready (Thanos' `status{check="ready"}`), which it
+ * - `ready`: every receiver reports itself ready (`thanos_status{check="ready"}`), which it
  *   is not while it flushes its head after a hashring change;
  * - `behind`: no agent's remote-write queue is further behind its newest scraped sample than
  *   `--max-behind` (a rolled agent replays its WAL, a restarted receiver backs queues up).
@@ -33,7 +33,7 @@ export function ringQueries(expectations: Pick<Expectations, "centralCluster" | 
   const receivers = `cluster=${JSON.stringify(expectations.centralCluster)}, job=~".*receive.*"`;
   const t = REMOTE_WRITE_TIMESTAMPS;
   return {
-    ready: `min by (instance) (status{${receivers}, component="receive", check="ready"})`,
+    ready: `min by (instance) (thanos_status{${receivers}, component="receive", check="ready"})`,
     configHash: `max by (instance) (thanos_receive_config_hash{${receivers}})`,
     reloadOk: `min by (instance) (thanos_receive_config_last_reload_successful{${receivers}})`,
     behind: `max by (cluster, ${expectations.tenantLabel}) (${t.newestAppended} - ignoring (remote_name, url) group_right ${t.newestSent})`,
@@ -64,7 +64,7 @@ export function ringRow(expectations: Expectations, results: RingResults): Row {
 
 /** One row: every receiver is ready. */
 export function readyRow(expectations: Expectations, results: RingResults): Row {
-  if (results.ready.length === 0) return centralRow(expectations, "ready", false, "no-data", 'no receiver reports status{check="ready"}');
+  if (results.ready.length === 0) return centralRow(expectations, "ready", false, "no-data", 'no receiver reports thanos_status{check="ready"}');
   const unready = instancesOf(results.ready.filter((s) => s.value < 1));
   if (unready.length > 0) return centralRow(expectations, "ready", false, "failing", `${unready.length}/${results.ready.length} receivers not ready (${unready.join(", ")}): flushing after a hashring change, or starting`);
   return centralRow(expectations, "ready", true, "ok", `${results.ready.length}/${results.ready.length} receivers ready`);
