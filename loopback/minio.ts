@@ -34,27 +34,23 @@ function randomKey(): string {
   return randomBytes(20).toString("hex");
 }
 
-function mc(configDir: string, args: string[]): Promise<string> {
+/** `mc <args>` as MinIO's administrator at alias `local`, given in the environment (no alias to set first); what it printed. */
+function mc(minio: MinioServer, args: string[]): Promise<string> {
+  const url = new URL(minio.url);
+  url.username = minio.admin.accessKey;
+  url.password = minio.admin.secretKey;
+  const env = { ...process.env, [`MC_HOST_${ALIAS}`]: url.toString().replace(/\/$/, "") };
   return new Promise((resolve, reject) => {
-    execFile(requireTool("mc"), ["--config-dir", configDir, "--no-color", ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`mc ${args.join(" ")}: ${(stderr || stdout).trim()}`));
+    execFile(requireTool("mc"), ["--config-dir", path.join(minio.process.opts.dir, "mc-config"), "--no-color", ...args], { timeout: 30_000, env }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`mc ${args.join(" ")}: ${(stderr || stdout).trim() || err.message}`));
       else resolve(stdout);
     });
   });
 }
 
-/** `mc --json <args>` as MinIO's administrator, at alias `local` (from the environment: no config written), parsed. */
-export function mcAsAdmin(minio: MinioServer, args: string[]): Promise<Record<string, unknown>> {
-  const url = new URL(minio.url);
-  url.username = minio.admin.accessKey;
-  url.password = minio.admin.secretKey;
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, [`MC_HOST_${ALIAS}`]: url.toString().replace(/\/$/, "") };
-    execFile(requireTool("mc"), ["--config-dir", path.join(minio.process.opts.dir, "mc-admin"), "--no-color", "--json", ...args], { timeout: 30_000, env }, (err, stdout) => {
-      if (err) reject(new Error(`mc ${args.join(" ")}: ${stdout.trim() || err.message}`));
-      else resolve(JSON.parse(stdout) as Record<string, unknown>);
-    });
-  });
+/** `mc --json <args>` as MinIO's administrator, at alias `local`, parsed. */
+export async function mcAsAdmin(minio: MinioServer, args: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await mc(minio, ["--json", ...args])) as Record<string, unknown>;
 }
 
 /** MinIO with nothing in it but its administrator, as the engine tests' MinIO provider finds it. */
@@ -87,18 +83,16 @@ export async function startMinioServer(dir: string, region: string): Promise<Min
 /** Starts MinIO and applies the plan as an administrator would with `mc`: buckets, policies, users (with fresh keys) and their attachments. */
 export async function startMinio(dir: string, plan: MinioPlan): Promise<MinioServer> {
   const minio = await startMinioServer(dir, plan.region);
-  const configDir = path.join(dir, "mc-config");
-  await mc(configDir, ["alias", "set", ALIAS, minio.url, minio.admin.accessKey, minio.admin.secretKey]);
-  for (const bucket of plan.buckets) await mc(configDir, ["mb", "--region", plan.region, `${ALIAS}/${bucket}`]);
+  for (const bucket of plan.buckets) await mc(minio, ["mb", "--region", plan.region, `${ALIAS}/${bucket}`]);
   for (const policy of plan.policies) {
     const file = path.join(dir, `policy-${policy.name}.json`);
     fs.writeFileSync(file, JSON.stringify(policy.document));
-    await mc(configDir, ["admin", "policy", "create", ALIAS, policy.name, file]);
+    await mc(minio, ["admin", "policy", "create", ALIAS, policy.name, file]);
   }
   for (const user of plan.users) {
     minio.users[user] = { accessKey: user, secretKey: randomKey() };
-    await mc(configDir, ["admin", "user", "add", ALIAS, user, minio.users[user].secretKey]);
+    await mc(minio, ["admin", "user", "add", ALIAS, user, minio.users[user].secretKey]);
   }
-  for (const { user, policy } of plan.attachments) await mc(configDir, ["admin", "policy", "attach", ALIAS, policy, "--user", user]);
+  for (const { user, policy } of plan.attachments) await mc(minio, ["admin", "policy", "attach", ALIAS, policy, "--user", user]);
   return minio;
 }
