@@ -7,7 +7,7 @@
  * pending-install release with the commands that recover; those commands, run as printed,
  * must bring the stack back: `pulumi up` succeeds, a second preview is empty, verify is clean.
  */
-import { ChildProcess, execFile, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CHARTS } from "../../components/shared/charts";
@@ -20,8 +20,9 @@ import { hangingHookJob, standInValuesConfigMap, writeStandInCharts } from "../.
 import { sleep, waitFor } from "../../loopback/process";
 import { readSynthOutput, runSynth } from "../../loopback/synth-plan";
 import { RELEASE_TYPE } from "../../scripts/verify/deployment-state";
-import { PROJECT_DIR, scratchDir } from "../support";
+import { scratchDir } from "../support";
 import { centralOutputs, deploy, deployCentralStandIn, describeWithEngineTools, helmReleases } from "../support/engine";
+import { runVerifyCli, VerifyCliResult } from "../support/verify";
 
 const STACK = "cluster-03";
 const KEEP = Boolean(process.env.KEEP_E2E_DIR);
@@ -218,16 +219,9 @@ async function killTree(root: number): Promise<string[]> {
   return [...new Set(members.map((p) => p.name))].sort();
 }
 
-/** `npx tsx scripts/verify.ts --stack cluster-03 --state-only` in the project, as a user runs it (the CLI on PATH). */
-function runVerify(fleet: EngineFleet): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npx",
-      ["tsx", path.join(PROJECT_DIR, "scripts", "verify.ts"), "--stack", STACK, "--state-only"],
-      { cwd: fleet.projectDir, env: fleet.cli.env, timeout: 180_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+/** `scripts/verify.ts --stack cluster-03 --state-only` in the project copy, as a user runs it (the CLI on PATH). */
+function runVerify(fleet: EngineFleet): Promise<VerifyCliResult> {
+  return runVerifyCli(["--stack", STACK, "--state-only"], { cwd: fleet.projectDir, env: fleet.cli.env, timeoutMs: 180_000 });
 }
 
 /** The commands verify printed under "to recover", in order, without their comments. */

@@ -3,12 +3,10 @@
  * `pulumi stack export`, `npm run verify` run in the project copy as a user runs it, and the
  * counter probe's count polled until nothing is missing.
  */
-import { execFile } from "child_process";
-import * as path from "path";
 import { EngineFleet } from "../../loopback/engine/fleet";
 import { sleep } from "../../loopback/process";
 import { Count } from "./probe-count";
-import { PROJECT_DIR } from ".";
+import { runVerifyCli, VerifyCliResult } from "./verify";
 
 interface ExportedResource {
   urn: string;
@@ -73,14 +71,8 @@ export async function secretValuesOf(fleet: EngineFleet, stack: string): Promise
 }
 
 /** `scripts/verify.ts args` in the fleet's project copy with the CLI on PATH, until it exits 0 or `withinMs` passes; the last run. */
-export async function runVerifyIn(fleet: EngineFleet, args: string[], opts: { withinMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  const once = () =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(tsx, [path.join(PROJECT_DIR, "scripts", "verify.ts"), ...args], { cwd: fleet.projectDir, env: fleet.cli.env, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
+export async function runVerifyIn(fleet: EngineFleet, args: string[], opts: { withinMs: number }): Promise<VerifyCliResult> {
+  const once = () => runVerifyCli(args, { cwd: fleet.projectDir, env: fleet.cli.env, timeoutMs: 120_000 });
   const deadline = Date.now() + opts.withinMs;
   let last = await once();
   while (last.code !== 0 && Date.now() < deadline) {

@@ -22,11 +22,22 @@ export function writeCentralOutputs(platform: LocalPlatform, dir: string): { out
   return { outputsFile, expectations };
 }
 
-/** `scripts/verify.ts` with `args`, as a separate process: its exit code and output. */
-export function runVerifyCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface VerifyCliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `scripts/verify.ts` with `args`, as a separate process: its exit code and output. By default
+ * in the project with this process's environment; the engine tests run it in their project copy
+ * with the CLI's environment, as a user runs it.
+ */
+export function runVerifyCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<VerifyCliResult> {
   const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
   return new Promise((resolve) => {
-    execFile(tsx, ["scripts/verify.ts", ...args], { cwd: PROJECT_DIR, timeout: 60_000 }, (err, stdout, stderr) => {
+    const options = { cwd: opts.cwd ?? PROJECT_DIR, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000 };
+    execFile(tsx, [path.join(PROJECT_DIR, "scripts", "verify.ts"), ...args], options, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
