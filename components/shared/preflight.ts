@@ -299,6 +299,7 @@ function refusal(answer: Answer): string {
   return `HTTP ${answer.status}${meaning[answer.status] ?? ""}${detail}`;
 }
 
-function describeSource(kubeconfig: Kubeconfig): string {
+/** Where the kubeconfig came from, for messages: its file, or the stack's own key. */
+export function describeSource(kubeconfig: Kubeconfig): string {
   return kubeconfig.source === "inline" ? "the kubeconfig in multicluster:kubeconfig" : kubeconfig.source;
 }

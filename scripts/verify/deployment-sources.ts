@@ -8,8 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { claimedNamespaces, ClusterConnection, getFromCluster, PREFLIGHT_TIMEOUT_MS } from "../../components/shared/preflight";
-import { Kubeconfig } from "../../config/kubeconfig";
+import { claimedNamespaces, ClusterConnection, describeSource, getFromCluster, PREFLIGHT_TIMEOUT_MS } from "../../components/shared/preflight";
 import { PROJECT } from "../../config/primitives";
 import { decodePulumiConfig, parseStackConfig, StackConfig } from "../../config/stack";
 import { isEncrypted, readStackFile, stackFileName } from "../../config/stack-files";
@@ -82,7 +81,7 @@ async function releaseState({ file, config }: StackCluster, opts: StateOptions):
     return { kind: "read", namespaces, pending: pendingReleases(helmRevisions(secrets.flat())) };
   } catch (err) {
     const cause = (err as Error).name === "AbortError" ? `no answer within ${PREFLIGHT_TIMEOUT_MS / 1000} s` : (err as Error).message.split("\n")[0].trim();
-    return { kind: "unread", why: `${describeContext(config.kubeconfig)}: ${cause}` };
+    return { kind: "unread", why: `context ${config.kubeconfig.context} of ${describeSource(config.kubeconfig)}: ${cause}` };
   }
 }
 
@@ -95,8 +94,4 @@ async function helmSecrets(connection: ClusterConnection, namespace: string): Pr
     throw new Error(`listing Helm's release Secrets in namespace ${namespace} answered HTTP ${answer.status}${meaning[answer.status] ?? ""}`);
   }
   return (JSON.parse(answer.body) as SecretList).items ?? [];
-}
-
-function describeContext(kubeconfig: Kubeconfig): string {
-  return `context ${kubeconfig.context} of ${kubeconfig.source === "inline" ? "the kubeconfig in multicluster:kubeconfig" : kubeconfig.source}`;
 }
