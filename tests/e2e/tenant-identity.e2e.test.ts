@@ -29,7 +29,7 @@ import { loopbackLimitsConfig } from "../../loopback/thanos/receive";
 import { readSynthOutput, runSynth } from "../../loopback/synth-plan";
 import { Expectations } from "../../scripts/verify/expectations";
 import { describeWithPlatformTools, PROJECT_DIR } from "../support";
-import { runVerifyCli, verifyUntil, writeCentralOutputs } from "../support/verify";
+import { runVerifyCli, VerifyCliResult, verifyUntil, writeCentralOutputs } from "../support/verify";
 import { instantQuery, ownMetric } from "../support/thanos-api";
 
 const SCRAPE_INTERVAL = "2s";
@@ -147,8 +147,15 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
     const receiveTls = platform.centralOutputs.receiveTls as { clientCerts: Record<string, string> };
     const file = path.join(tmp, "outputs-expiring.json");
     fs.writeFileSync(file, JSON.stringify({ ...platform.centralOutputs, receiveTls: { ...receiveTls, clientCerts: { ...receiveTls.clientCerts, "tenant-a": soon.certPem } } }));
-    const { code, stdout, stderr } = await runVerifyCli(["--outputs", file, "--max-age", `${MAX_AGE_SECONDS}s`]);
-    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    // Healthy apart from the warning; on a loaded machine a sample may arrive late once, so a few tries.
+    let last: VerifyCliResult | undefined;
+    const healthy = async () => {
+      last = await runVerifyCli(["--outputs", file, "--max-age", `${MAX_AGE_SECONDS}s`]);
+      return last.code === 0 || undefined;
+    };
+    await waitFor("verify healthy with the expiring certificate", healthy, 60_000, VERIFY_POLL.everyMs).catch(() => undefined);
+    const { code, stdout, stderr } = last!;
+    expect({ code, stderr, stdout: code === 0 ? "" : stdout }).toEqual({ code: 0, stderr: "", stdout: "" });
     expect(stdout).toMatch(/\nWARNING: certificate tenant-a: tenant-a's client certificate expires on \d{4}-\d\d-\d\d, in (9|10)d \(under 30d\): run pulumi up on the central stack, then on the edge stacks\n/);
     expect(stdout).toMatch(/\nhealthy: all \d+ checks passed, 1 warning /);
   }, 90_000);
@@ -192,13 +199,12 @@ describeWithPlatformTools("tenant identity and limits on the real receivers", ()
     const fresh = await verifyUntil(
       expectations,
       (r) =>
-        r.rows.some((row) => row.check === "samples" && row.tenant === LIMITED && row.status === "stale") &&
-        r.rows.filter((row) => row.check === "samples" && row.tenant !== LIMITED).every((row) => row.ok),
+        r.rows.some((row) => row.check === "samples" && row.tenant === LIMITED && row.status === "stale") && r.rows.filter((row) => row.tenant !== LIMITED).every((row) => row.ok),
       "tenant-b stale, the other tenants fresh",
       { withinMs: 120_000, ...VERIFY_POLL },
     );
     expect(report.rows.find((r) => r.check === "limits" && r.tenant === LIMITED)?.detail).toMatch(/^\d+ writes refused with 429 in the last 5m: active series over the tenant's head series limit/);
-    expect(fresh.rows.filter((r) => !r.ok).every((r) => r.tenant === LIMITED)).toBe(true);
+    expect(fresh.rows.filter((r) => !r.ok && r.tenant !== LIMITED)).toEqual([]);
     for (const row of fresh.rows.filter((r) => r.check === "samples" && r.tenant !== LIMITED)) expect(row.newestSampleAgeSeconds!).toBeLessThan(MAX_AGE_SECONDS);
 
     // The central Prometheus's alert picks it up (pending for its 5m, then firing).
