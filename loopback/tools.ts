@@ -58,6 +58,8 @@ function kubernetesVersionFlags(version: string): string[] {
 export const TOOLS = {
   // Upstream's Makefile builds with these tags; slicelabels is required by Thanos' label code.
   thanos: { dir: "thanos", module: "github.com/thanos-io/thanos", binaries: ["thanos"], tags: ["netgo", "slicelabels"] },
+  // The previous minor, for the rolling-upgrade test (tests/e2e/day2-operations...): receivers move from it to `thanos`.
+  thanosPrevious: { dir: "thanos-previous", module: "github.com/thanos-io/thanos", binaries: ["thanos"], tags: ["netgo", "slicelabels"] },
   prometheus: { dir: "prometheus", module: "github.com/prometheus/prometheus", binaries: ["prometheus", "promtool"] },
   alertmanager: {
     dir: "alertmanager",
@@ -203,8 +205,12 @@ function isBuilt(spec: ToolSpec, env: NodeJS.ProcessEnv): boolean {
   return spec.binaries.every((bin) => fs.existsSync(path.join(dir, bin)));
 }
 
+// A binary two tools build is the first one's: `thanos` is the current pin, not thanosPrevious's
+// (that one is in toolBinDir(TOOLS.thanosPrevious)). Reversed because a Map keeps the last entry.
 const TOOL_OF_BINARY = new Map<string, ToolSpec>(
-  Object.values(TOOLS).flatMap((spec: ToolSpec) => spec.binaries.map((bin) => [bin, spec] as const)),
+  Object.values(TOOLS)
+    .flatMap((spec: ToolSpec) => spec.binaries.map((bin) => [bin, spec] as const))
+    .reverse(),
 );
 
 export class ToolMissingError extends Error {

@@ -32,6 +32,7 @@ beforeAll(async () => {
 
 test("the Thanos tool is the version of the image the program deploys", () => {
   expect(pinnedVersion(TOOLS.thanos)).toBe(THANOS_IMAGE.tag);
+  expect(pinnedVersion(TOOLS.thanosPrevious)).toBe("v0.41.0");
   // kube-prometheus-stack 88.5.3 deploys Prometheus v3.14.0 (module v0.314.0) and Alertmanager v0.34.0.
   expect(pinnedVersion(TOOLS.prometheus)).toBe("v0.314.0");
   expect(pinnedVersion(TOOLS.alertmanager)).toBe("v0.34.0");
