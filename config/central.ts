@@ -1,5 +1,6 @@
 /** The central stack's settings (`multicluster:central`): Thanos, Prometheus HA, Alertmanager, Grafana, MinIO, logging. */
 import { z } from "zod";
+import { THANOS_VERSIONS } from "./charts";
 import { durationMs, parseDuration } from "./duration";
 import { bucketName, cidr, count, DEFAULT_TENANT, dnsLabel, durationUpTo, httpHeaderName, ipAddress, MIN_WAL_AGE, promLabelName, resources, TEN_YEARS, tenantId, volumeSize, WRITE_LIMITS } from "./primitives";
 
@@ -12,6 +13,16 @@ export const centralSchema = z
   .strictObject({
     /** Namespace of everything the central stack installs. */
     namespace: dnsLabel("a namespace name").default("monitoring"),
+    /**
+     * The Thanos release every Thanos component and the Prometheus sidecar run: this release's
+     * pin by default; the previous minor holds an upgrade back or rolls one back. Changing it
+     * rolls the receivers one at a time (docs/operations.md, "Upgrading Thanos").
+     */
+    thanosVersion: z
+      .enum([THANOS_VERSIONS.pinned, THANOS_VERSIONS.previous], {
+        error: `expected ${THANOS_VERSIONS.pinned} (this release's pin) or ${THANOS_VERSIONS.previous} (the previous minor, to hold back or roll back an upgrade)`,
+      })
+      .default(THANOS_VERSIONS.pinned),
     receive: z
       .strictObject({
         replicas: count(1, 50, "each receiver is a hashring member with its own volume; 3 carry this fleet's ~7,800 samples/s").default(3),

@@ -20,6 +20,13 @@ export interface ChartRef {
   readonly repo: string;
 }
 
+/**
+ * The Thanos releases a stack may run (`central.thanosVersion`): the one this release pins to
+ * the thanos chart's appVersion and tests, and the previous minor, which the rolling-upgrade
+ * test moves from and a rollback returns to (docs/operations.md, "Upgrading Thanos").
+ */
+export const THANOS_VERSIONS = { pinned: "v0.42.4", previous: "v0.41.0" } as const;
+
 export const CHARTS = {
   kubePrometheusStack: {
     chart: "kube-prometheus-stack",

@@ -5,7 +5,7 @@
  * (`grafanaValues`); this chart only ships its default dashboards to it as ConfigMaps.
  * Secrets are only referenced by name, never inlined.
  */
-import { THANOS_IMAGE } from "../shared/charts";
+import { thanosImageReference } from "../shared/charts";
 import { CentralSettings } from "../../config/central";
 import { centralPrometheusRulesMap } from "../../mixin/alerts";
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
@@ -82,7 +82,7 @@ export function centralPrometheusValues({ cluster, settings, objstoreChecksum }:
         // once at start: a changed config (rotated MinIO keys) must roll the Prometheus pods.
         podMetadata: { annotations: { [OBJSTORE_CHECKSUM_ANNOTATION]: objstoreChecksum } },
         thanos: {
-          image: `${THANOS_IMAGE.registry}/${THANOS_IMAGE.repository}:${THANOS_IMAGE.tag}`,
+          image: thanosImageReference(settings.thanosVersion),
           objectStorageConfig: { existingSecret: { name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY } },
         },
       },

@@ -5,7 +5,7 @@
  * objstore config itself lives in the THANOS_OBJSTORE_SECRET Secret.
  */
 import * as crypto from "crypto";
-import { THANOS_IMAGE } from "../shared/charts";
+import { thanosImage } from "../shared/charts";
 import { CentralSettings } from "../../config/central";
 import { OBJSTORE_CHECKSUM_ANNOTATION, THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../shared/conventions";
 import { RECEIVE_TLS_SECRET, TENANT_CERTIFICATE_FIELD } from "./receive-identity";
@@ -184,7 +184,7 @@ export function thanosValues({ release, settings, rulerRules, objstoreChecksum }
   const endpoints = centralEndpoints(settings.namespace);
   return {
     fullnameOverride: THANOS_FULLNAME,
-    global: globalValues(objstoreChecksum),
+    global: globalValues(settings.thanosVersion, objstoreChecksum),
     receive: receiveValues(release, settings.receive, endpoints),
     query: queryValues(endpoints),
     queryFrontend: queryFrontendValues(),
@@ -200,9 +200,9 @@ function monitored(): ServiceMonitorToggle {
 }
 
 /** `global`: the image, the objstore Secret reference and the pod annotations every component inherits. */
-function globalValues(objstoreChecksum: string): ThanosValues["global"] {
+function globalValues(thanosVersion: string, objstoreChecksum: string): ThanosValues["global"] {
   return {
-    image: { ...THANOS_IMAGE },
+    image: thanosImage(thanosVersion),
     objstore: { createSecret: false, secretName: THANOS_OBJSTORE_SECRET, secretKey: THANOS_OBJSTORE_KEY },
     // The chart's own PrometheusRule (templates/prometheusrule/rule.yaml, on by default) would
     // repeat the Thanos alerts of centralPrometheusRulesMap: the central Prometheus selects

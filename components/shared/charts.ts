@@ -6,6 +6,8 @@
 import * as path from "path";
 import { ChartRef, ChartSource } from "../../config/charts";
 
+import { THANOS_VERSIONS } from "../../config/charts";
+
 export { CHARTS } from "../../config/charts";
 export type { ChartRef } from "../../config/charts";
 
@@ -23,9 +25,20 @@ export function chartInputs(chart: ChartRef, source: ChartSource | undefined): {
 /**
  * The official Thanos image, pinned to the thanos chart 0.38.0's appVersion (the chart leaves
  * the tag empty and would follow its appVersion silently on a chart bump). The Prometheus
- * sidecar runs the same version.
+ * sidecar runs the same version; `central.thanosVersion` may hold both at the previous one.
  */
-export const THANOS_IMAGE = { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" } as const;
+export const THANOS_IMAGE = { registry: "quay.io", repository: "thanos/thanos", tag: THANOS_VERSIONS.pinned } as const;
+
+/** The image every Thanos component runs for a stack's `central.thanosVersion`. */
+export function thanosImage(version: string): { registry: string; repository: string; tag: string } {
+  return { ...THANOS_IMAGE, tag: version };
+}
+
+/** The same image as one reference, as the prometheus-operator takes the sidecar's. */
+export function thanosImageReference(version: string): string {
+  const image = thanosImage(version);
+  return `${image.registry}/${image.repository}:${image.tag}`;
+}
 
 /**
  * OpenSearch's image, pinned to the opensearch chart 3.6.0's appVersion (the chart leaves the

@@ -24,6 +24,7 @@ describe("Prometheus", () => {
     const { thanos } = values().prometheus.prometheusSpec;
     expect(thanos.objectStorageConfig).toEqual({ existingSecret: { name: THANOS_OBJSTORE_SECRET, key: THANOS_OBJSTORE_KEY } });
     expect(thanos.image).toBe(`quay.io/thanos/thanos:${THANOS_IMAGE.tag}`);
+    expect(values((c) => (c.thanosVersion = "v0.41.0")).prometheus.prometheusSpec.thanos.image).toBe("quay.io/thanos/thanos:v0.41.0");
     expect(values().prometheus.thanosService).toEqual({ enabled: true });
   });
 

@@ -187,6 +187,7 @@ describe("invalid stack files fail with the file, the key path and what was expe
 
   test("replication factor above the receive replicas", () => {
     expectError(withCentral((c) => (c.receive.replicationFactor = 5)), "multicluster:central.receive.replicationFactor", /at most receive.replicas \(3\), got 5/);
+    expectError(withCentral((c) => (c.thanosVersion = "v0.40.0")), "multicluster:central.thanosVersion", /expected v0\.42\.4 \(this release's pin\) or v0\.41\.0 \(the previous minor/);
   });
 
   test("retention 1h shorter than 5m", () => {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { THANOS_IMAGE } from "../../components/shared/charts";
+import { THANOS_VERSIONS } from "../../config/charts";
 import { THANOS_OBJSTORE_KEY, THANOS_OBJSTORE_SECRET } from "../../components/shared/conventions";
 import { receiveRemoteWriteUrl } from "../../components/central/endpoints";
 import { ruleFileYaml, rulerRuleGroups } from "../../mixin/alerts";
@@ -221,9 +222,10 @@ describe("storage", () => {
     expect(objstoreChecksum("type: S3\nconfig:\n  secret_key: a\n")).not.toBe(objstoreChecksum("type: S3\nconfig:\n  secret_key: b\n"));
   });
 
-  test("the official image at a pinned tag", () => {
+  test("the official image at a pinned tag; central.thanosVersion holds every component at the previous minor", () => {
     expect(values().global.image).toEqual({ registry: "quay.io", repository: "thanos/thanos", tag: THANOS_IMAGE.tag });
     expect(THANOS_IMAGE.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(values((c) => (c.thanosVersion = THANOS_VERSIONS.previous)).global.image).toEqual({ registry: "quay.io", repository: "thanos/thanos", tag: "v0.41.0" });
   });
 
   test("the compactor deduplicates the receive replicas' identical copies, not the Prometheus replicas', and keeps the chart's flags", () => {
