@@ -80,28 +80,40 @@ export function agentConfig(agent: AgentPlan, opts: AgentOptions): Record<string
 }
 
 export interface Agent {
+  /** The plan it runs now. */
   plan: AgentPlan;
   port: number;
   process: ManagedProcess;
   url: string;
+  /**
+   * The pod rolled to a new plan, as the operator's StatefulSet rolls it when the spec changes:
+   * stopped (Prometheus flushes what it can within the grace period), then started with the new
+   * configuration and flags on the same WAL volume.
+   */
+  roll(next: AgentPlan): Promise<void>;
 }
+
+/** The prometheus-operator's default `terminationGracePeriodSeconds` for Prometheus pods. */
+const AGENT_TERMINATION_GRACE_MS = 600_000;
 
 export async function startAgent(dir: string, agent: AgentPlan, opts: AgentOptions): Promise<Agent> {
   const name = `agent-${agent.name}`;
   const configFile = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(configFile, YAML.stringify(agentConfig(agent, opts)));
-  const process = await ManagedProcess.start({
-    name,
-    binary: requireTool("prometheus"),
-    args: [
-      "--agent",
-      `--config.file=${configFile}`,
-      `--storage.agent.path=${path.join(dir, `${name}-wal`)}`,
-      `--web.listen-address=${loopback(opts.port)}`,
-      ...agent.additionalArgs.map(operatorFlag),
-    ],
-    dir,
-    readyUrl: `http://${loopback(opts.port)}/-/ready`,
-  });
-  return { plan: agent, port: opts.port, process, url: `http://${loopback(opts.port)}` };
+  const configure = (plan: AgentPlan) => {
+    fs.writeFileSync(configFile, YAML.stringify(agentConfig(plan, opts)));
+    return ["--agent", `--config.file=${configFile}`, `--storage.agent.path=${path.join(dir, `${name}-wal`)}`, `--web.listen-address=${loopback(opts.port)}`, ...plan.additionalArgs.map(operatorFlag)];
+  };
+  const process = await ManagedProcess.start({ name, binary: requireTool("prometheus"), args: configure(agent), dir, readyUrl: `http://${loopback(opts.port)}/-/ready` });
+  const started: Agent = {
+    plan: agent,
+    port: opts.port,
+    process,
+    url: `http://${loopback(opts.port)}`,
+    roll: async (next) => {
+      await process.stop(AGENT_TERMINATION_GRACE_MS);
+      await process.restart({ args: configure(next) });
+      started.plan = next;
+    },
+  };
+  return started;
 }

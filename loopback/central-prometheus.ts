@@ -58,7 +58,14 @@ export function centralPrometheusConfig(opts: CentralPrometheusOptions, ruleFile
   };
 }
 
-export function startCentralPrometheus(dir: string, opts: CentralPrometheusOptions): Promise<{ process: ManagedProcess; dataDir: string }> {
+export interface CentralPrometheus {
+  process: ManagedProcess;
+  dataDir: string;
+  /** Scrapes these targets from now on (a scaled StatefulSet's pods, as its ServiceMonitor follows them): a new config and SIGHUP. */
+  setTargets(targets: ScrapeTarget[]): void;
+}
+
+export async function startCentralPrometheus(dir: string, opts: CentralPrometheusOptions): Promise<CentralPrometheus> {
   const rulesDir = path.join(dir, "central-prometheus-rules");
   fs.mkdirSync(rulesDir, { recursive: true });
   const ruleFiles = Object.entries(opts.values.additionalPrometheusRulesMap).map(([name, content]) => {
@@ -67,9 +74,10 @@ export function startCentralPrometheus(dir: string, opts: CentralPrometheusOptio
     return file;
   });
   const configFile = path.join(dir, "central-prometheus.yaml");
-  fs.writeFileSync(configFile, YAML.stringify(centralPrometheusConfig(opts, ruleFiles)));
+  const writeConfig = (targets: ScrapeTarget[]) => fs.writeFileSync(configFile, YAML.stringify(centralPrometheusConfig({ ...opts, targets }, ruleFiles)));
+  writeConfig(opts.targets);
   const data = path.join(dir, "central-prometheus-data");
-  return ManagedProcess.start({
+  const process = await ManagedProcess.start({
     name: "central-prometheus",
     binary: requireTool("prometheus"),
     args: [
@@ -83,5 +91,10 @@ export function startCentralPrometheus(dir: string, opts: CentralPrometheusOptio
     ],
     dir,
     readyUrl: `http://${loopback(opts.port)}/-/ready`,
-  }).then((process) => ({ process, dataDir: data }));
+  });
+  const setTargets = (targets: ScrapeTarget[]) => {
+    writeConfig(targets);
+    process.reload();
+  };
+  return { process, dataDir: data, setTargets };
 }

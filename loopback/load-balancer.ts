@@ -27,7 +27,7 @@ export class LoadBalancer {
 
   private constructor(
     readonly port: number,
-    private readonly backends: Backend[],
+    private backends: Backend[],
   ) {
     for (const b of backends) this.ready.set(b.name, true);
     this.server = net.createServer((client) => this.forward(client));
@@ -54,6 +54,12 @@ export class LoadBalancer {
     const ready = this.backends.filter((b) => this.ready.get(b.name));
     const start = this.next++ % Math.max(ready.length, 1);
     return [...ready.slice(start), ...ready.slice(0, start)];
+  }
+
+  /** The Service's endpoints from now on (a scaled StatefulSet's pods); open connections stay where they are. */
+  setBackends(backends: Backend[]): void {
+    for (const b of backends) if (!this.ready.has(b.name)) this.ready.set(b.name, false);
+    this.backends = backends;
   }
 
   /**

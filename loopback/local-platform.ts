@@ -23,12 +23,13 @@ import { startNodeExporter } from "./node-exporter";
 import { freePort, freePorts, loopback, LOOPBACK_HOST, ManagedProcess, stopAll } from "./process";
 import { startQuery } from "./thanos/query";
 import { startQueryFrontend } from "./thanos/query-frontend";
-import { atLoopback, Receiver, receiveTlsOf, startReceivers, writeReceiveVolumes } from "./thanos/receive";
+import { atLoopback, Receiver, receiveTlsOf, writeReceiveVolumes } from "./thanos/receive";
+import { ReceiveStatefulSet } from "./thanos/receive-statefulset";
 import { startRuler } from "./thanos/ruler";
 import { startSidecar } from "./thanos/sidecar";
 import { startStoreGateway } from "./thanos/store-gateway";
 import { AgentPlan, FleetPlan, readSynthOutput, runSynth } from "./synth-plan";
-import { ThanosPorts, writeObjstoreFile } from "./thanos/process";
+import { thanosBinary, ThanosPorts, writeObjstoreFile } from "./thanos/process";
 import { WebhookSink } from "./webhook-sink";
 import { DeployedMaterial } from "./engine/deployed-material";
 
@@ -80,7 +81,10 @@ export interface LocalPlatform {
   minio: MinioServer;
   /** The MinIO user the Thanos components use (its bucket's user, not the admin). */
   thanosUser: string;
+  /** The running receivers by ordinal (the StatefulSet's pods, kept up to date through changes). */
   receivers: Receiver[];
+  /** The receivers' StatefulSet: `apply` rolls new receive values out as Kubernetes would. */
+  receive: ReceiveStatefulSet;
   loadBalancer: LoadBalancer;
   storeGatewayGrpc: string;
   processes: Record<"query" | "queryFrontend" | "storeGateway" | "compactor" | "ruler" | "alertmanager" | "centralPrometheus" | "sidecar" | "nodeExporter", ManagedProcess>;
@@ -95,6 +99,12 @@ export interface LocalPlatform {
   pki?: ReceivePki;
   /** The local directory of each receive volume (the chart's extraVolumes), by volume name: update a file there as the kubelet updates a mounted ConfigMap. */
   receiveVolumes: Record<string, string>;
+  /**
+   * Rolls Query, the Store Gateway, the Compactor, the Ruler and the Prometheus sidecar to the
+   * Thanos release `version`, one after another, each ready before the next (their Deployments
+   * and StatefulSets roll on an image change; their flags do not depend on it). Returns their names.
+   */
+  rollThanosComponents(version: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -202,21 +212,20 @@ async function startWritePath({ dir, opts, central, resolve, started, log }: Sta
   const pki = opts.deployed?.material.pki ?? (central.receivePki ? await issueReceivePki(path.join(dir, "pki"), central.receivePki) : undefined);
   const issuer = opts.deployed ? "the engine's" : "the program's";
   if (pki) log(`pki: ${issuer} CA, the receivers' certificate and client certificates of ${Object.keys(pki.clients).join(", ")}`);
-  log(`receive: ${thanos.receive.replicaCount} receivers`);
+  log(`receive: ${thanos.receive.replicaCount} receivers, Thanos ${thanos.global.image.tag}`);
   const volumes = writeReceiveVolumes(path.join(dir, "receive-volumes"), thanos.receive, { configMaps: central.configMaps, pki, resolve });
-  const receivers = await startReceivers(dir, thanos, objstoreFile, volumes, { blockDuration: opts.receiveBlockDuration });
-  const loadBalancer = await LoadBalancer.start(
-    await freePort(),
-    receivers.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` })),
-  );
+  const receive = await ReceiveStatefulSet.start(thanos, { dir, objstoreFile, volumeDirs: volumes, loopback: { blockDuration: opts.receiveBlockDuration }, log });
+  const backendsOf = (pods: readonly Receiver[]) => pods.map((r) => ({ name: r.pod, port: r.ports.remoteWrite, readyUrl: `http://${loopback(r.ports.http)}/-/ready` }));
+  const loadBalancer = await LoadBalancer.start(await freePort(), backendsOf(receive.pods));
   started.push(loadBalancer);
+  receive.follow((running) => loadBalancer.setBackends(backendsOf(running)));
   // The program's URL (its scheme and path) at the LoadBalancer stand-in; TLS passes through it.
   const remoteWriteUrl = atLoopback(String(central.outputs.receiveRemoteWriteUrl), loadBalancer.port);
-  return { pki, volumes, receivers, loadBalancer, remoteWriteUrl };
+  return { pki, volumes, receive, loadBalancer, remoteWriteUrl };
 }
 
 /** What the central Prometheus's ServiceMonitors select in the cluster: every Thanos component, one pod each here. */
-function thanosScrapeTargets(fullname: string, ports: CentralPorts, receivers: Receiver[]): ScrapeTarget[] {
+function thanosScrapeTargets(fullname: string, ports: CentralPorts, receivers: readonly Receiver[]): ScrapeTarget[] {
   const service = (component: string) => `${fullname}-${component}`;
   const single = (component: string, port: number): ScrapeTarget => ({ service: service(component), pod: `${service(component)}-0`, port });
   return [
@@ -230,32 +239,42 @@ function thanosScrapeTargets(fullname: string, ports: CentralPorts, receivers: R
 }
 
 /** The central Prometheus scraping the Thanos components, with its Thanos sidecar. */
-async function startCentralMonitoring({ dir, opts, central, ports, log }: StartContext, receivers: Receiver[], objstoreFile: string) {
+async function startCentralMonitoring({ dir, opts, central, ports, log }: StartContext, receive: ReceiveStatefulSet, objstoreFile: string) {
   log("central prometheus with the thanos sidecar");
+  const targetsOf = (pods: readonly Receiver[]) => thanosScrapeTargets(central.thanos.fullnameOverride, ports, pods);
   const prometheus = await startCentralPrometheus(dir, {
     values: central.prometheus,
     namespace: central.namespace,
     port: ports.centralPrometheus,
-    targets: thanosScrapeTargets(central.thanos.fullnameOverride, ports, receivers),
+    targets: targetsOf(receive.pods),
     alertmanagers: [loopback(ports.alertmanager)],
     scrapeInterval: scrapeIntervalOf(opts),
   });
-  const sidecar = await startSidecar(dir, ports.sidecar, { url: `http://${loopback(ports.centralPrometheus)}`, dataDir: prometheus.dataDir }, objstoreFile);
+  receive.follow((running) => prometheus.setTargets(targetsOf(running)));
+  const sidecarVersion = central.prometheus.prometheus.prometheusSpec.thanos.image.split(":").pop()!;
+  const sidecar = await startSidecar(dir, ports.sidecar, { url: `http://${loopback(ports.centralPrometheus)}`, dataDir: prometheus.dataDir }, objstoreFile, sidecarVersion);
   return { prometheus, sidecar };
 }
 
 /** The read path and the bucket's other users: Store Gateway, Ruler, Query, Query Frontend, Compactor. */
-async function startReadPath({ dir, opts, central, ports, resolve, log }: StartContext, receivers: Receiver[], objstoreFile: string) {
+async function startReadPath({ dir, opts, central, ports, resolve, log }: StartContext, receive: ReceiveStatefulSet, objstoreFile: string) {
   const { thanos } = central;
+  const version = thanos.global.image.tag;
   log("store gateway, ruler, query, query frontend, compactor");
-  const storeGateway = await startStoreGateway(dir, thanos.storegateway, ports.storeGateway, objstoreFile);
-  const ruler = await startRuler(dir, { fullname: thanos.fullnameOverride, values: thanos.ruler, ports: ports.ruler, objstoreFile, resolve });
+  const storeGateway = await startStoreGateway(dir, thanos.storegateway, ports.storeGateway, objstoreFile, version);
+  const ruler = await startRuler(dir, { fullname: thanos.fullnameOverride, values: thanos.ruler, ports: ports.ruler, objstoreFile, resolve, version });
   // The chart's autogen endpoints (receivers, Store Gateway, Ruler), then the program's static ones.
-  const endpoints = [...receivers.map((r) => loopback(r.ports.grpc)), loopback(ports.storeGateway.grpc), loopback(ports.ruler.grpc), ...thanos.query.endpoints.static.flatMap(resolve)];
-  const query = await startQuery(dir, thanos.query, ports.query, endpoints);
-  const queryFrontend = await startQueryFrontend(dir, thanos.queryFrontend, ports.queryFrontend, `http://${loopback(ports.query.http)}`);
-  const compactor = await startCompactor(dir, thanos.compactor, ports.compactor, objstoreFile, opts.compactorWaitInterval);
-  return { storeGateway, ruler, query, queryFrontend, compactor };
+  const endpointsWith = (pods: readonly Receiver[]) => [
+    ...pods.map((r) => loopback(r.ports.grpc)),
+    loopback(ports.storeGateway.grpc),
+    loopback(ports.ruler.grpc),
+    ...thanos.query.endpoints.static.flatMap(resolve),
+  ];
+  const query = await startQuery(dir, thanos.query, ports.query, endpointsWith(receive.pods), version);
+  receive.follow((running) => query.setEndpoints(endpointsWith(running)));
+  const queryFrontend = await startQueryFrontend(dir, thanos.queryFrontend, ports.queryFrontend, `http://${loopback(ports.query.http)}`, version);
+  const compactor = await startCompactor(dir, thanos.compactor, ports.compactor, objstoreFile, { version, waitInterval: opts.compactorWaitInterval });
+  return { storeGateway, ruler, query: query.process, queryFrontend, compactor };
 }
 
 /** node-exporter and every agent of the edge stacks, writing through the LoadBalancer stand-in. */
@@ -322,9 +341,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
 
     const { minio, thanosUser, objstoreFile } = await startBucket(ctx);
     const { webhooks, webhookPaths, alertmanager } = await startAlerting(ctx);
-    const { pki, volumes, receivers, loadBalancer, remoteWriteUrl } = await startWritePath(ctx, objstoreFile);
-    const { prometheus, sidecar } = await startCentralMonitoring(ctx, receivers, objstoreFile);
-    const { storeGateway, ruler, query, queryFrontend, compactor } = await startReadPath(ctx, receivers, objstoreFile);
+    const { pki, volumes, receive, loadBalancer, remoteWriteUrl } = await startWritePath(ctx, objstoreFile);
+    const { prometheus, sidecar } = await startCentralMonitoring(ctx, receive, objstoreFile);
+    const { storeGateway, ruler, query, queryFrontend, compactor } = await startReadPath(ctx, receive, objstoreFile);
     const { nodeExporter, agents } = await startEdges(ctx, fleet, remoteWriteUrl, pki);
 
     const urls = platformUrls(ports, minio, remoteWriteUrl);
@@ -334,7 +353,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
       fleet,
       minio,
       thanosUser,
-      receivers,
+      receivers: receive.pods,
+      receive,
       loadBalancer,
       storeGatewayGrpc: loopback(ports.storeGateway.grpc),
       processes: { query, queryFrontend, storeGateway, compactor, ruler, alertmanager, centralPrometheus: prometheus.process, sidecar, nodeExporter },
@@ -345,10 +365,19 @@ export async function startPlatform(opts: PlatformOptions): Promise<LocalPlatfor
       webhookPaths,
       pki,
       receiveVolumes: volumes,
+      rollThanosComponents: async (version) => {
+        const rolled = [query, storeGateway, compactor, ruler, queryFrontend, sidecar];
+        for (const component of rolled) {
+          await component.stop();
+          await component.restart({ binary: thanosBinary(version) });
+          log(`${component.name}: rolled to Thanos ${version}`);
+        }
+        return rolled.map((c) => c.name);
+      },
       // Agents first, MinIO last: the receivers and the sidecar upload their blocks as they shut down.
       stop: async () => {
         await Promise.all(agents.map((a) => a.process.stop()));
-        await Promise.all([...receivers.map((r) => r.process.stop()), query.stop(), queryFrontend.stop(), ruler.stop(), compactor.stop(), storeGateway.stop(), sidecar.stop()]);
+        await Promise.all([receive.stop(), query.stop(), queryFrontend.stop(), ruler.stop(), compactor.stop(), storeGateway.stop(), sidecar.stop()]);
         await Promise.all(started.map((s) => s.stop()));
         await stopAll();
       },

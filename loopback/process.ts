@@ -131,8 +131,12 @@ export class ManagedProcess {
   private exited!: Promise<void>;
   private exitCode: number | null | undefined;
 
-  private constructor(readonly opts: ProcessOptions) {
-    this.logFile = path.join(opts.dir, `${opts.name}.log`);
+  private constructor(private options: ProcessOptions) {
+    this.logFile = path.join(options.dir, `${options.name}.log`);
+  }
+
+  get opts(): Readonly<ProcessOptions> {
+    return this.options;
   }
 
   /** Starts the process and waits until `readyUrl` answers; on failure the process is stopped and the log tail is in the error. */
@@ -145,7 +149,7 @@ export class ManagedProcess {
   private async spawnAndWait(): Promise<void> {
     const log = fs.openSync(this.logFile, "a");
     this.exitCode = undefined;
-    this.child = spawn(this.opts.binary, this.opts.args, { stdio: ["ignore", log, log], env: this.opts.env ?? process.env });
+    this.child = spawn(this.options.binary, this.options.args, { stdio: ["ignore", log, log], env: this.opts.env ?? process.env });
     fs.closeSync(log);
     RUNNING.add(this);
     this.exited = new Promise((resolve) => {
@@ -215,10 +219,20 @@ export class ManagedProcess {
     RUNNING.delete(this);
   }
 
-  /** Starts the same command again (after stop or kill), with the same data. */
-  async restart(): Promise<void> {
+  /**
+   * Starts it again (after stop or kill) with the same data: the same command, or a new binary
+   * and flags, as a rolled pod starts the new image with the new spec on its old volume.
+   */
+  async restart(changes: Partial<Pick<ProcessOptions, "binary" | "args">> = {}): Promise<void> {
     if (this.running) throw new Error(`${this.opts.name} is still running`);
+    this.options = { ...this.options, ...changes };
     await this.spawnAndWait();
+  }
+
+  /** SIGHUP: Prometheus re-reads its configuration file without a restart. */
+  reload(): void {
+    if (!this.running) throw new Error(`${this.opts.name} is not running`);
+    this.child.kill("SIGHUP");
   }
 
   killNow(): void {

@@ -24,7 +24,7 @@ export function compactorArgs(values: ThanosValues["compactor"], port: number, d
   ];
 }
 
-export function startCompactor(dir: string, values: ThanosValues["compactor"], port: number, objstoreFile: string, waitInterval?: string): Promise<ManagedProcess> {
+export function startCompactor(dir: string, values: ThanosValues["compactor"], port: number, objstoreFile: string, opts: { version: string; waitInterval?: string }): Promise<ManagedProcess> {
   const name = "thanos-compactor";
-  return startThanos(name, dir, compactorArgs(values, port, dataDir(dir, name), objstoreFile, waitInterval), port);
+  return startThanos(name, dir, compactorArgs(values, port, dataDir(dir, name), objstoreFile, opts.waitInterval), port, { version: opts.version });
 }

@@ -19,11 +19,11 @@ export function queryFrontendArgs(values: ThanosValues["queryFrontend"], port: n
   ];
 }
 
-export function startQueryFrontend(dir: string, values: ThanosValues["queryFrontend"], port: number, downstreamUrl: string): Promise<ManagedProcess> {
+export function startQueryFrontend(dir: string, values: ThanosValues["queryFrontend"], port: number, downstreamUrl: string, version: string): Promise<ManagedProcess> {
   let cacheFile: string | undefined;
   if (values.cacheConfig) {
     cacheFile = path.join(dir, "query-frontend-cache.yaml");
     fs.writeFileSync(cacheFile, values.cacheConfig);
   }
-  return startThanos("thanos-query-frontend", dir, queryFrontendArgs(values, port, downstreamUrl, cacheFile), port);
+  return startThanos("thanos-query-frontend", dir, queryFrontendArgs(values, port, downstreamUrl, cacheFile), port, { version });
 }

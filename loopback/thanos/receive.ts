@@ -15,8 +15,8 @@ import { RECEIVE_TLS_SECRET } from "../../components/central/receive-identity";
 import { RECEIVE_LIMITS_CONFIGMAP, ThanosLimitsConfig } from "../../components/central/receive-limits";
 import { Hashring, ThanosValues } from "../../components/central/thanos-values";
 import { ReceivePki } from "../certificates";
-import { freePorts, loopback, ManagedProcess, sleep } from "../process";
-import { dataDir, extraArgs, startThanos, ThanosPorts } from "./process";
+import { loopback, ManagedProcess, sleep } from "../process";
+import { extraArgs, ThanosPorts } from "./process";
 
 export interface ReceiverPorts extends ThanosPorts {
   remoteWrite: number;
@@ -207,40 +207,4 @@ export function receiveArgs(
     ...extraArgs(values).map((arg) => atLocalMount(arg, pod.mounts ?? {})),
     ...(loopbackOptions.blockDuration ? [`--tsdb.min-block-duration=${loopbackOptions.blockDuration}`, `--tsdb.max-block-duration=${loopbackOptions.blockDuration}`] : []),
   ];
-}
-
-/**
- * Starts `replicaCount` receivers sharing one hashring file and the directories of their extra
- * volumes (by volume name). Their ports are chosen after the safe-start wait, so none is left
- * free for the wait's length.
- */
-export async function startReceivers(
-  dir: string,
-  values: ThanosValues,
-  objstoreFile: string,
-  volumeDirs: Record<string, string>,
-  loopbackOptions: ReceiveLoopbackOptions = {},
-): Promise<Receiver[]> {
-  const { receive } = values;
-  const mounts = localMounts(receive, volumeDirs);
-  await awaitSafeStart(loopbackOptions.blockDuration);
-  const ports: ReceiverPorts[] = [];
-  for (let i = 0; i < receive.replicaCount; i++) {
-    const [http, grpc, remoteWrite, capnproto] = await freePorts(4);
-    ports.push({ http, grpc, remoteWrite, capnproto });
-  }
-  const hashringFile = path.join(dir, "hashrings.json");
-  fs.writeFileSync(hashringFile, JSON.stringify(loopbackHashring(receive.hashrings.static, ports.map((p) => p.grpc)), null, 2));
-  return Promise.all(
-    ports.map(async (p, i) => {
-      const pod = `${values.fullnameOverride}-receive-${i}`;
-      const data = dataDir(dir, pod);
-      const process = await startThanos(pod, dir, receiveArgs(receive, { name: pod, ports: p, dataDir: data, objstoreFile, hashringFile, mounts }, loopbackOptions), p.http);
-      const restart = async () => {
-        await awaitSafeStart(loopbackOptions.blockDuration);
-        await process.restart();
-      };
-      return { pod, ports: p, process, dataDir: data, remoteWriteUrl: `http://${loopback(p.remoteWrite)}/api/v1/receive`, restart };
-    }),
-  );
 }

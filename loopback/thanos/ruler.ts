@@ -48,6 +48,8 @@ export interface RulerOptions {
   objstoreFile: string;
   /** Loopback addresses of an in-cluster address the values name (Alertmanagers, Query). */
   resolve: (address: string) => string[];
+  /** The Thanos release (`global.image.tag`). */
+  version: string;
 }
 
 export function startRuler(dir: string, opts: RulerOptions): Promise<ManagedProcess> {
@@ -73,5 +75,5 @@ export function startRuler(dir: string, opts: RulerOptions): Promise<ManagedProc
     `--query.config-file=${queryFile}`,
     ...extraArgs(opts.values),
   ];
-  return startThanos(name, dir, args, opts.ports.http);
+  return startThanos(name, dir, args, opts.ports.http, { version: opts.version });
 }

@@ -6,7 +6,7 @@
 import { loopback, ManagedProcess } from "../process";
 import { startThanos, ThanosPorts } from "./process";
 
-export function startSidecar(dir: string, ports: ThanosPorts, prometheus: { url: string; dataDir: string }, objstoreFile: string): Promise<ManagedProcess> {
+export function startSidecar(dir: string, ports: ThanosPorts, prometheus: { url: string; dataDir: string }, objstoreFile: string, version: string): Promise<ManagedProcess> {
   return startThanos("thanos-sidecar", dir, [
     "sidecar",
     `--http-address=${loopback(ports.http)}`,
@@ -14,5 +14,5 @@ export function startSidecar(dir: string, ports: ThanosPorts, prometheus: { url:
     `--prometheus.url=${prometheus.url}`,
     `--tsdb.path=${prometheus.dataDir}`,
     `--objstore.config-file=${objstoreFile}`,
-  ], ports.http);
+  ], ports.http, { version });
 }

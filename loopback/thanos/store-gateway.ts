@@ -24,7 +24,7 @@ export function storeGatewayArgs(values: ThanosValues["storegateway"], ports: Th
   ];
 }
 
-export function startStoreGateway(dir: string, values: ThanosValues["storegateway"], ports: ThanosPorts, objstoreFile: string): Promise<ManagedProcess> {
+export function startStoreGateway(dir: string, values: ThanosValues["storegateway"], ports: ThanosPorts, objstoreFile: string, version: string): Promise<ManagedProcess> {
   const name = "thanos-storegateway";
-  return startThanos(name, dir, storeGatewayArgs(values, ports, dataDir(dir, name), objstoreFile), ports.http);
+  return startThanos(name, dir, storeGatewayArgs(values, ports, dataDir(dir, name), objstoreFile), ports.http, { version });
 }

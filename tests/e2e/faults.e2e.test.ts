@@ -32,12 +32,11 @@ import { ulidTime } from "../../loopback/history";
 import { LocalPlatform, startPlatform } from "../../loopback/local-platform";
 import { freePort, loopback, sleep, waitFor } from "../../loopback/process";
 import { Receiver, safeStartTime } from "../../loopback/thanos/receive";
-import { addCounts, Count, countValues, FaultRow, formatSeconds, probeSamples, probeScrapeJob, renderFaultTable } from "../support/probe-count";
+import { addCounts, Count, FaultRow, formatSeconds, lostOf, ProbeLedger, probeSamples, probeScrapeJob, renderFaultTable, Values } from "../support/probe-count";
 import { describeWithPlatformTools } from "../support";
 import { ownMetric } from "../support/thanos-api";
 
 const SCRAPE_INTERVAL = "2s";
-const SCRAPE_MS = 2000;
 const BLOCK_DURATION = "1m";
 const COMPACTOR_WAIT_INTERVAL = "30s";
 /** Fault 1: the receiver comes back after a minute, as in the issue. */
@@ -53,8 +52,6 @@ const MINIO_DOWN_MS = 180_000;
 const IN_FLIGHT_MS = 20_000;
 /** The seeds' promise. */
 const SEED_RECOVERY_MS = 7 * 60_000;
-
-type Values = Record<string, number>;
 
 interface Outage {
   from: Values;
@@ -77,10 +74,13 @@ describeWithPlatformTools("faults on the platform on loopback: what is survived,
   const recoveries: { fault: string; ms: number }[] = [];
   let outage: Outage | undefined;
 
+  let ledger: ProbeLedger;
+
   const agents = () => platform.agents.map((a) => a.plan.name);
-  const served = (): Values => Object.fromEntries(agents().map((n) => [n, probe.current(n)]));
-  /** The last value served to each agent at or before `time`. */
-  const servedAt = (time: number): Values => Object.fromEntries(agents().map((n) => [n, probe.scrapes(n).filter((s) => s.at <= time).length]));
+  const served = () => ledger.served();
+  const servedAt = (time: number) => ledger.servedAt(time);
+  const count = (names: string[], from: Values, to: Values, params?: { dedup?: boolean; storeMatch?: string }) => ledger.count(names, from, to, params);
+  const untilComplete = (names: string[], from: Values, to: Values, withinMs: number) => ledger.untilComplete(names, from, to, withinMs);
   const storeOf = (r: Receiver) => `{__address__="${loopback(r.ports.grpc)}"}`;
   const receiverUrl = (r: Receiver) => `http://${loopback(r.ports.http)}`;
   /** A process's own metric, summed over its series; 0 when it has none yet. */
@@ -92,31 +92,6 @@ describeWithPlatformTools("faults on the platform on loopback: what is survived,
       "prometheus_remote_storage_samples_failed_total",
     );
 
-  /** Counts, per agent, the values in (from, to] that Query returns. */
-  async function count(names: string[], from: Values, to: Values, params: { dedup?: boolean; storeMatch?: string } = {}): Promise<Record<string, Count>> {
-    const out: Record<string, Count> = {};
-    for (const name of names) {
-      const first = probe.scrapes(name)[from[name]]?.at ?? Date.now();
-      const series = await probeSamples(platform.urls.query, name, { at: Date.now(), lookbackSeconds: (Date.now() - first) / 1000 + 60, dedup: params.dedup ?? true, storeMatch: params.storeMatch });
-      out[name] = countValues({ from: from[name], to: to[name] }, series.flatMap((s) => s.samples.map((x) => x.value)));
-    }
-    return out;
-  }
-
-  /** Polls until Query returns every value of the window; the time it took, or undefined and the last counts. */
-  async function untilComplete(names: string[], from: Values, to: Values, withinMs: number): Promise<{ counts: Record<string, Count>; afterMs?: number }> {
-    const start = Date.now();
-    let counts: Record<string, Count> = {};
-    while (Date.now() - start < withinMs) {
-      counts = (await count(names, from, to).catch(() => undefined)) ?? counts;
-      if (names.every((n) => counts[n]?.lost === 0)) return { counts, afterMs: Date.now() - start };
-      await sleep(SCRAPE_MS);
-    }
-    return { counts };
-  }
-
-  /** The agents whose count shows a lost or duplicated sample. */
-  const lostOf = (counts: Record<string, Count>) => Object.fromEntries(Object.entries(counts).filter(([, c]) => c.lost > 0 || c.duplicates > 0));
   /** Where a fault's window starts: a little before it, so samples still in flight when it began count too. */
   const windowStart = () => servedAt(Date.now() - IN_FLIGHT_MS);
 
@@ -137,6 +112,7 @@ describeWithPlatformTools("faults on the platform on loopback: what is survived,
       compactorWaitInterval: COMPACTOR_WAIT_INTERVAL,
       extraScrapeJobs: (agent) => [probeScrapeJob(probe, agent.name)],
     });
+    ledger = new ProbeLedger(probe, platform.urls.query, agents);
     // Every agent's counter reaches Query before the first fault.
     await waitFor(
       "every agent's probe counter in Query",

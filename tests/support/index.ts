@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { BinaryName, findTool } from "../../loopback/tools";
+import { BinaryName, findTool, toolBinDir, ToolName, TOOLS } from "../../loopback/tools";
 import * as YAML from "yaml";
 import { PROJECT_DIR } from "../../config/stack-files";
 import { RecordedResource } from "../../synth/mock-runtime";
@@ -105,11 +105,13 @@ export function describeWithTool(tool: BinaryName, title: string, body: (bin: st
 }
 
 /**
- * A describe block that runs `binaries`, built by `npm run tools`. Without them it is skipped
+ * A describe block that runs `binaries`, built by `npm run tools` (and every binary of
+ * `alsoTools`, for a binary name two tools build, such as `thanos`). Without them it is skipped
  * with a message, except when CI is set, where that is a failing test.
  */
-export function describeWithTools(binaries: readonly BinaryName[], title: string, body: () => void): void {
-  const missing = binaries.filter((bin) => !findTool(bin));
+export function describeWithTools(binaries: readonly BinaryName[], title: string, body: () => void, alsoTools: readonly ToolName[] = []): void {
+  const builtTool = (tool: ToolName) => TOOLS[tool].binaries.every((bin) => fs.existsSync(path.join(toolBinDir(TOOLS[tool]), bin)));
+  const missing = [...binaries.filter((bin) => !findTool(bin)), ...alsoTools.filter((tool) => !builtTool(tool))];
   if (missing.length === 0) {
     describe(title, body);
   } else if (process.env.CI) {
@@ -123,8 +125,8 @@ export function describeWithTools(binaries: readonly BinaryName[], title: string
 }
 
 /** A describe block that runs the local platform's tools (the data path). */
-export function describeWithPlatformTools(title: string, body: () => void): void {
-  describeWithTools(["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"], title, body);
+export function describeWithPlatformTools(title: string, body: () => void, alsoTools: readonly ToolName[] = []): void {
+  describeWithTools(["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter"], title, body, alsoTools);
 }
 
 /**

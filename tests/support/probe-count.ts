@@ -5,6 +5,7 @@
  */
 import { ScrapeJob } from "../../loopback/agent";
 import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../../loopback/counter-probe";
+import { sleep } from "../../loopback/process";
 import { instantQuery, QueryParams } from "./thanos-api";
 
 /** The label the probe's scrape config puts on each agent's counter. */
@@ -93,6 +94,72 @@ export async function probeSamples(
   return series.map((s) => ({ metric: s.metric, samples: (s.values ?? []).map(([t, v]) => ({ t: Math.round(t * 1000), value: Number(v) })) }));
 }
 
+/** The last counter value served to each agent, by agent name. */
+export type Values = Record<string, number>;
+
+/**
+ * What the probe served each agent, against what Query returns: the counts of a window of
+ * values, once or polled until every value arrived.
+ */
+export class ProbeLedger {
+  constructor(
+    private readonly probe: CounterProbe,
+    private readonly queryUrl: string,
+    /** The agents counted (their names). */
+    private readonly agents: () => string[],
+    private readonly pollMs = 2000,
+  ) {}
+
+  /** The last value served to each agent so far. */
+  served(): Values {
+    return Object.fromEntries(this.agents().map((n) => [n, this.probe.current(n)]));
+  }
+
+  /** The last value served to each agent at or before `time` (Unix ms). */
+  servedAt(time: number): Values {
+    return Object.fromEntries(this.agents().map((n) => [n, this.probe.scrapes(n).filter((s) => s.at <= time).length]));
+  }
+
+  /**
+   * The longest time between two of an agent's scrapes of values in (from, to], over the
+   * agents: what a restarted agent did not scrape is never served, so it is a gap, not a loss.
+   */
+  largestScrapeGapMs(from: Values, to: Values): number {
+    let largest = 0;
+    for (const name of this.agents()) {
+      const at = this.probe.scrapes(name).slice(from[name], to[name]).map((s) => s.at);
+      for (let i = 1; i < at.length; i++) largest = Math.max(largest, at[i] - at[i - 1]);
+    }
+    return largest;
+  }
+
+  /** Counts, per agent, the values in (from, to] that Query returns. */
+  async count(names: string[], from: Values, to: Values, params: { dedup?: boolean; storeMatch?: string } = {}): Promise<Record<string, Count>> {
+    const out: Record<string, Count> = {};
+    for (const name of names) {
+      const first = this.probe.scrapes(name)[from[name]]?.at ?? Date.now();
+      const series = await probeSamples(this.queryUrl, name, { at: Date.now(), lookbackSeconds: (Date.now() - first) / 1000 + 60, dedup: params.dedup ?? true, storeMatch: params.storeMatch });
+      out[name] = countValues({ from: from[name], to: to[name] }, series.flatMap((s) => s.samples.map((x) => x.value)));
+    }
+    return out;
+  }
+
+  /** Polls until Query returns every value of the window (and `alsoReady`, if given, holds); the time it took, or undefined and the last counts. */
+  async untilComplete(names: string[], from: Values, to: Values, withinMs: number, alsoReady?: () => Promise<boolean>): Promise<{ counts: Record<string, Count>; afterMs?: number }> {
+    const start = Date.now();
+    let counts: Record<string, Count> = {};
+    while (Date.now() - start < withinMs) {
+      counts = (await this.count(names, from, to).catch(() => undefined)) ?? counts;
+      if (names.every((n) => counts[n]?.lost === 0) && (!alsoReady || (await alsoReady()))) return { counts, afterMs: Date.now() - start };
+      await sleep(this.pollMs);
+    }
+    return { counts };
+  }
+}
+
+/** The agents whose count shows a lost or duplicated sample. */
+export const lostOf = (counts: Record<string, Count>) => Object.fromEntries(Object.entries(counts).filter(([, c]) => c.lost > 0 || c.duplicates > 0));
+
 /** One row of the fault table. */
 export interface FaultRow {
   fault: string;
@@ -111,12 +178,35 @@ export function formatSeconds(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
-const TABLE_COLUMNS = ["FAULT", "DURATION", "EXPECTED", "RECEIVED", "LOST", "DUPLICATES", "RECOVERY"] as const;
-
-/** The fault table, aligned, the last column unpadded. */
-export function renderFaultTable(rows: FaultRow[]): string {
-  const cells = rows.map((r) => [r.fault, r.duration, String(r.expected), String(r.received), String(r.lost), String(r.duplicates), r.recovery]);
-  const widths = TABLE_COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i].length)));
+/** Rows under a header, aligned, the last column unpadded. */
+export function renderTable(header: readonly string[], cells: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i].length)));
   const line = (row: readonly string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ");
-  return [line(TABLE_COLUMNS), ...cells.map(line)].join("\n") + "\n";
+  return [line(header), ...cells.map(line)].join("\n") + "\n";
+}
+
+/** The fault table. */
+export function renderFaultTable(rows: FaultRow[]): string {
+  const header = ["FAULT", "DURATION", "EXPECTED", "RECEIVED", "LOST", "DUPLICATES", "RECOVERY"];
+  return renderTable(header, rows.map((r) => [r.fault, r.duration, String(r.expected), String(r.received), String(r.lost), String(r.duplicates), r.recovery]));
+}
+
+/** One row of the day-2 operations table. */
+export interface OperationRow {
+  operation: string;
+  /** From applying the new configuration until the last pod is rolled. */
+  duration: string;
+  expected: number;
+  received: number;
+  lost: number;
+  duplicates: number;
+  /** Samples the agents had to send again or dropped, and their share of the samples sent. */
+  writeErrors: string;
+  /** From applying it until the ring agrees, every receiver is ready, no agent is behind and every probe value is queryable. */
+  steadyAfter: string;
+}
+
+export function renderOperationTable(rows: OperationRow[]): string {
+  const header = ["OPERATION", "DURATION", "EXPECTED", "RECEIVED", "LOST", "DUPLICATES", "WRITE ERRORS", "STEADY AFTER"];
+  return renderTable(header, rows.map((r) => [r.operation, r.duration, String(r.expected), String(r.received), String(r.lost), String(r.duplicates), r.writeErrors, r.steadyAfter]));
 }

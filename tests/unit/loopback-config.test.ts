@@ -200,7 +200,7 @@ describeWithTool("thanos", "the real thanos binary", (thanos) => {
     const ports = { http: 1, grpc: 2 };
     const byCommand: [string, string[]][] = [
       ["receive", receiveArgs(values.receive, { name: "thanos-receive-0", ports: { ...ports, remoteWrite: 3, capnproto: 4 }, dataDir: "/d", objstoreFile: "/o", hashringFile: "/h" })],
-      ["query", queryArgs(values.query, ports, ["127.0.0.1:5"])],
+      ["query", queryArgs(values.query, ports, "/e")],
       ["query-frontend", queryFrontendArgs(values.queryFrontend, 6, "http://127.0.0.1:7", "/c")],
       ["store", storeGatewayArgs(values.storegateway, ports, "/d", "/o")],
       ["compact", compactorArgs(values.compactor, 8, "/d", "/o")],
