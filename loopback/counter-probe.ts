@@ -7,6 +7,7 @@
  * with it (`PlatformOptions.extraScrapeJobs`).
  */
 import * as http from "http";
+import type { ScrapeJob } from "./agent";
 import { closeServer, listenOnLoopback, loopback } from "./process";
 
 export const PROBE_METRIC = "fault_probe_total";
@@ -72,4 +73,15 @@ export class CounterProbe {
   async stop(): Promise<void> {
     await closeServer(this.server);
   }
+}
+
+/** The label the probe's scrape config puts on each agent's counter. */
+export const PROBE_AGENT_LABEL = "probe_agent";
+
+/**
+ * The scrape job that makes `agent` scrape its own counter, labelled with its name: the
+ * target's `__metrics_path__` label picks the agent's path on the one probe server.
+ */
+export function probeScrapeJob(probe: CounterProbe, agent: string): ScrapeJob {
+  return { job: PROBE_JOB, targets: [{ address: probe.target, labels: { __metrics_path__: CounterProbe.metricsPath(agent), [PROBE_AGENT_LABEL]: agent } }] };
 }

@@ -14,7 +14,7 @@ import * as tls from "tls";
 import { bucketPolicy, PolicyDocument } from "../../components/central/bucket-access";
 import { RECEIVE_LB_SERVICE } from "../../components/central/endpoints";
 import { RECEIVE_TLS_SECRET } from "../../components/central/receive-identity";
-import { CounterProbe } from "../../loopback/counter-probe";
+import { CounterProbe, probeScrapeJob } from "../../loopback/counter-probe";
 import { LoadBalancerController } from "../../loopback/clusters/load-balancer-controller";
 import { DeployedMaterial, readDeployedMaterial, secretData } from "../../loopback/engine/deployed-material";
 import { EngineFleet, startEngineFleet } from "../../loopback/engine/fleet";
@@ -25,7 +25,7 @@ import { freePort, LOOPBACK_HOST, sleep, stopAll } from "../../loopback/process"
 import { FleetPlan, readSynthOutput, runSynth } from "../../loopback/synth-plan";
 import { scratchDir } from "../support";
 import { deploy, describeWithFleetTools, hasStackTrace, namespaceNames } from "../support/engine";
-import { addCounts, Count, countValues, probeSamples, probeScrapeJob } from "../support/probe-count";
+import { addCounts, Count, countValues, probeSamples } from "../support/probe-count";
 import { runVerifyIn, secretValuesOf, stackResources, untilNoLoss } from "../support/fleet";
 
 const CENTRAL = "cluster-01";

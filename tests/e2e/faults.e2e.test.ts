@@ -27,12 +27,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ALERTS } from "../../mixin/alerts";
-import { CounterProbe } from "../../loopback/counter-probe";
+import { CounterProbe, probeScrapeJob } from "../../loopback/counter-probe";
 import { ulidTime } from "../../loopback/history";
 import { LocalPlatform, startPlatform } from "../../loopback/local-platform";
 import { freePort, loopback, sleep, waitFor } from "../../loopback/process";
 import { Receiver, safeStartTime } from "../../loopback/thanos/receive";
-import { addCounts, Count, FaultRow, formatSeconds, lostOf, ProbeLedger, probeSamples, probeScrapeJob, renderFaultTable, Values } from "../support/probe-count";
+import { addCounts, Count, FaultRow, formatSeconds, lostOf, ProbeLedger, probeSamples, renderFaultTable, Values } from "../support/probe-count";
 import { describeWithPlatformTools } from "../support";
 import { ownMetric } from "../support/thanos-api";
 

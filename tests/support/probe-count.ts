@@ -3,21 +3,9 @@
  * of an agent's probe returns the next integer, so the values Thanos Query returns for that
  * agent, compared with the values the probe served, give the samples lost and duplicated.
  */
-import { ScrapeJob } from "../../loopback/agent";
-import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../../loopback/counter-probe";
+import { CounterProbe, PROBE_AGENT_LABEL, PROBE_METRIC } from "../../loopback/counter-probe";
 import { sleep } from "../../loopback/process";
 import { instantQuery, QueryParams } from "./thanos-api";
-
-/** The label the probe's scrape config puts on each agent's counter. */
-export const PROBE_AGENT_LABEL = "probe_agent";
-
-/**
- * The scrape job that makes `agent` scrape its own counter, labelled with its name: the
- * target's `__metrics_path__` label picks the agent's path on the one probe server.
- */
-export function probeScrapeJob(probe: CounterProbe, agent: string): ScrapeJob {
-  return { job: PROBE_JOB, targets: [{ address: probe.target, labels: { __metrics_path__: CounterProbe.metricsPath(agent), [PROBE_AGENT_LABEL]: agent } }] };
-}
 
 /** Counter values served to an agent: those in (from, to]. */
 export interface ValueRange {

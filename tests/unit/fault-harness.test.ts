@@ -8,7 +8,8 @@ import * as net from "net";
 import { CounterProbe, PROBE_JOB, PROBE_METRIC } from "../../loopback/counter-probe";
 import { LoadBalancer } from "../../loopback/load-balancer";
 import { freePort, freePorts } from "../../loopback/process";
-import { countValues, FaultRow, formatSeconds, PROBE_AGENT_LABEL, probeScrapeJob, renderFaultTable, runs } from "../support/probe-count";
+import { countValues, FaultRow, formatSeconds, renderFaultTable, runs } from "../support/probe-count";
+import { PROBE_AGENT_LABEL, probeScrapeJob } from "../../loopback/counter-probe";
 
 describe("the counter probe", () => {
   let probe: CounterProbe;
