@@ -19,8 +19,6 @@ export interface BenchArgs {
   queryLevels: "all" | "first";
   /** Fleet sizes (edge stacks) of the synth runs; empty skips them. */
   synthSizes: number[];
-  /** Constant labels per generated series, besides series_id. */
-  labelCount: number;
   /** Scrape targets each agent's generator is split into. */
   targetsPerAgent: number;
   valueInterval: string;
@@ -43,7 +41,6 @@ export const BENCH_USAGE = `Usage: npm run bench [-- options]
   --no-queries          skip the dashboard query latency
   --query-levels L      all | first: the levels whose dashboard queries are timed (default all)
   --synth-sizes 25,50,100  edge stacks of the synth-at-scale runs (default 25,50,100; "" skips)
-  --label-count N       labels per generated series besides series_id (default 5)
   --targets-per-agent N  scrape targets each agent's generator is split into (default 10)
   --lag-limit S         lag p99 (seconds) above which a level does not hold (default 15, one scrape interval)
   --out DIR             results directory (default bench/results)
@@ -63,7 +60,6 @@ const DEFAULTS: BenchArgs = {
   queries: true,
   queryLevels: "all",
   synthSizes: [25, 50, 100],
-  labelCount: 5,
   targetsPerAgent: 10,
   valueInterval: "30s",
   lagLimitSeconds: 15,
@@ -111,7 +107,6 @@ const VALUE_FLAGS = new Map<string, (args: BenchArgs, flag: string, text: string
   ["--settle", (a, f, t) => void (a.settleMinutes = number(f, t, 0))],
   ["--query-levels", (a, f, t) => void (a.queryLevels = queryLevels(f, t))],
   ["--synth-sizes", (a, f, t) => void (a.synthSizes = list(f, t, 1))],
-  ["--label-count", (a, f, t) => void (a.labelCount = integer(f, t, 0))],
   ["--targets-per-agent", (a, f, t) => void (a.targetsPerAgent = integer(f, t, 1))],
   ["--lag-limit", (a, f, t) => void (a.lagLimitSeconds = number(f, t, 0.1))],
   ["--out", (a, f, t) => void (a.out = directory(f, t))],

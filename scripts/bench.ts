@@ -12,7 +12,7 @@ import { AgentPlan, readSynthOutput, runSynth } from "../loopback/synth-plan";
 import { freePort, loopback, sleep } from "../loopback/process";
 import { startPlatform, LocalPlatform } from "../loopback/local-platform";
 import { findTool, ToolMissingError } from "../loopback/tools";
-import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
+import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { Sampler, summarize } from "../bench/sampler";
@@ -20,9 +20,6 @@ import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/syn
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
 
 const log = (line: string) => console.log(`bench: ${line}`);
-
-/** Series per generated metric, as avalanche's default. */
-const SERIES_PER_METRIC = 10;
 
 function memAvailableBytes(): number {
   const match = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));
@@ -34,9 +31,8 @@ async function sizeGenerators(generators: Map<string, LoadGenerator>, agents: Ag
   const shares = seriesShares(agents, level * SEED_ACTIVE_SERIES);
   const sizes: Record<string, number> = {};
   for (const agent of agents) {
-    const size = generatorSize(shares.get(agent.name)!, baseline.get(agent.name) ?? 0, SERIES_PER_METRIC);
-    sizes[agent.name] = seriesOf(size);
-    await generators.get(agent.name)!.resize(size.metrics);
+    const size = generatorSize(shares.get(agent.name)!, baseline.get(agent.name) ?? 0);
+    sizes[agent.name] = await generators.get(agent.name)!.resize(size.series);
   }
   return sizes;
 }
@@ -202,8 +198,7 @@ async function startGenerators(dir: string, agents: AgentPlan[], args: BenchArgs
   const generators = new Map<string, LoadGenerator>();
   try {
     for (const agent of agents) {
-      const size = { metrics: 0, seriesPerMetric: SERIES_PER_METRIC };
-      generators.set(agent.name, await startLoadGenerator({ dir, name: agent.name, port: await freePort(), size, labelCount: args.labelCount, valueInterval: args.valueInterval }));
+      generators.set(agent.name, await startLoadGenerator({ dir, name: agent.name, port: await freePort(), series: 0, valueInterval: args.valueInterval }));
     }
   } catch (err) {
     await stopGenerators(generators);

@@ -94,7 +94,7 @@ describeWithPlatformTools(
       const shares = seriesShares(fleet.agents, LOAD_SERIES);
       const addresses = new Map<string, string>();
       for (const agent of fleet.agents) {
-        const generator = await startLoadGenerator({ dir: tmp, name: agent.name, port: await freePort(), size: { metrics: Math.round(shares.get(agent.name)! / 10), seriesPerMetric: 10 }, labelCount: 10, valueInterval: "30s" });
+        const generator = await startLoadGenerator({ dir: tmp, name: agent.name, port: await freePort(), series: shares.get(agent.name)!, valueInterval: "30s" });
         generators.push(generator);
         addresses.set(agent.name, new URL(generator.url).host);
       }

@@ -1,6 +1,6 @@
 /** The benchmark's pure parts: exposition parsing, statistics, load sizing, window figures, verdicts, report. */
 import { BenchArgsError, parseBenchArgs } from "../../bench/args";
-import { generatorSize, LoadGenerator, loadgenArgs, seriesOf, seriesShares, shardTargets, startLoadGenerator } from "../../bench/load";
+import { generatorSize, loadgenArgs, seriesPerNode, seriesShares, shardTargets } from "../../bench/load";
 import { parseExposition, sumOf } from "../../bench/metrics";
 import { dashboardQueriesFromPlan, QueryTiming, summarizeQueries } from "../../bench/queries";
 import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownTable, plotData, SEED, seedTable, verdict } from "../../bench/report";
@@ -12,8 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
 import { synthesize } from "../../synth/synth";
-import { freePort } from "../../loopback/process";
-import { describeWithTool, PROJECT_DIR, scratchDir } from "../support";
+import { PROJECT_DIR, scratchDir } from "../support";
 
 describe("exposition format", () => {
   const text = [
@@ -93,10 +92,11 @@ describe("load sizing", () => {
   });
 
   test("generators fill each agent's share on top of what it already carries", () => {
+    expect(seriesPerNode()).toBe(274);
     const size = generatorSize(36_667, 1_450);
-    expect(size).toEqual({ metrics: 3522, seriesPerMetric: 10 });
-    expect(Math.abs(seriesOf(size) + 1_450 - 36_667)).toBeLessThanOrEqual(5);
-    expect(seriesOf(generatorSize(1000, 2000))).toBe(0);
+    expect(size).toEqual({ nodes: 129, series: 129 * 274 });
+    expect(Math.abs(size.series + 1_450 - 36_667)).toBeLessThanOrEqual(274 / 2);
+    expect(generatorSize(1000, 2000)).toEqual({ nodes: 0, series: 0 });
   });
 
   test("a generator is split into scrape targets by URL parameter, each labelled", () => {
@@ -107,11 +107,13 @@ describe("load sizing", () => {
   });
 
   test("generator flags", () => {
-    expect(loadgenArgs({ port: 9001, size: { metrics: 3, seriesPerMetric: 10 }, labelCount: 5, valueInterval: "30s" })).toEqual([
+    expect(loadgenArgs({ port: 9001, series: 1000, valueInterval: "30s" })).toEqual([
       "--listen-address=127.0.0.1:9001",
-      "--metric-count=3",
-      "--series-count=10",
-      "--label-count=5",
+      "--series=1000",
+      "--cpus-per-node=4",
+      "--pods-per-node=10",
+      "--containers-per-pod=2",
+      "--volumes-per-node=2",
       "--value-interval=30s",
     ]);
   });
@@ -306,29 +308,5 @@ describe("dashboards and synth at scale", () => {
     const run = (edges: number, seconds: number) => ({ edges, stacks: edges + 1, seconds, maxRssBytes: 0, msPerStack: 0 });
     expect(scalingFactor([run(25, 2.5), run(100, 12)])).toBeCloseTo(1.2);
     expect(scalingFactor([run(25, 2.5)])).toBeUndefined();
-  });
-});
-
-describeWithTool("loadgen", "the load generator (tools/loadgen)", () => {
-  let generator: LoadGenerator | undefined;
-  afterAll(async () => generator?.process.stop());
-
-  test("serves metric-count x series-count gauges with their labels, and resizes in place", async () => {
-    generator = await startLoadGenerator({ dir: scratchDir("loadgen-"), name: "test", port: await freePort(), size: { metrics: 3, seriesPerMetric: 4 }, labelCount: 2, valueInterval: "1s" });
-    const read = async () => parseExposition(await (await fetch(`${generator!.url}/metrics`)).text());
-    const samples = await read();
-    expect(samples).toHaveLength(12);
-    expect(new Set(samples.map((s) => s.name))).toEqual(new Set(["loadgen_metric_0", "loadgen_metric_1", "loadgen_metric_2"]));
-    expect(samples[5].labels).toEqual({ label_key_0: "label_value_0", label_key_1: "label_value_1", series_id: "1" });
-    expect(samples.every((s) => s.value >= 0 && s.value < 100)).toBe(true);
-    // Shard 1 of 2 is metric 1 (metrics 0 and 2 are shard 0).
-    const shard = parseExposition(await (await fetch(`${generator.url}/metrics?shard=1&shards=2`)).text());
-    expect(new Set(shard.map((s) => s.name))).toEqual(new Set(["loadgen_metric_1"]));
-    expect((await fetch(`${generator.url}/metrics?shard=2&shards=2`)).status).toBe(400);
-    await generator.resize(5);
-    expect(await read()).toHaveLength(20);
-    await generator.resize(0);
-    expect(await read()).toHaveLength(0);
-    await expect(generator.resize(-1)).rejects.toThrow("HTTP 400");
   });
 });

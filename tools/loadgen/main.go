@@ -1,17 +1,31 @@
-// loadgen serves a fixed set of gauge series on /metrics for the benchmark's agents to
-// scrape, in the shape of prometheus-community/avalanche (which the module proxy here does
-// not serve): metric-count metrics of series-count series each, every series carrying
-// label-count constant labels and a series_id, values redrawn every value-interval. No
-// series or metric churn: the active series stay exactly metric-count x series-count, until
-// a POST to /-/resize?metric-count=N changes the metric count (same port, no restart).
-// /metrics?shard=I&shards=N serves only the metrics m with m % N == I, so one process can be
-// N scrape targets, which a Prometheus scrapes at N different offsets within its interval.
+// loadgen serves a simulated Kubernetes fleet's metrics on /metrics for the benchmark's agents
+// to scrape: the families the platform's dashboards and alert rules read (mixin/), with the
+// label names of the exporters that expose them. Each of `nodes` nodes has cpus-per-node CPUs
+// and pods-per-node pods of containers-per-pod containers, and volumes-per-node persistent
+// volumes; it serves node-exporter's series for the node (node_cpu_seconds_total,
+// node_memory_*, node_filesystem_*, node_network_*, node_load*), kube-state-metrics' and
+// cAdvisor's for its pods and containers (kube_pod_*, container_*), and the kubelet's volume
+// stats (kubelet_volume_stats_*). node-exporter's series also carry a `node` label: one
+// target serves many nodes, where a real fleet tells them apart by the target's `instance`.
+// families.go lists the families; bench/load.ts mirrors the list (FLEET_FAMILIES) and the
+// series count per node (seriesPerNode).
+//
+// Not served: `up`, which every scrape target makes itself, and the agents' own
+// prometheus_remote_storage_* and prometheus_agent_* metrics, which the agents expose.
+//
+// Counters grow and gauges are redrawn within plausible bounds (clear of the alert
+// thresholds) every value-interval. No series churn: node n's series have the same names
+// and labels for the process's whole life, until a POST to /-/resize?series=N picks the
+// number of nodes whose series come closest to N (same port, no restart; nodes kept keep
+// their values). /metrics?shard=I&shards=N serves only the nodes n with n % N == I, so one
+// process can be N scrape targets, which a Prometheus scrapes at N offsets within its interval.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -19,45 +33,31 @@ import (
 	"time"
 )
 
-type series struct {
-	prefix string // `name{labels} `
-	value  float64
-}
-
 type generator struct {
-	mu     sync.RWMutex
-	series []series
-	help   []string // HELP and TYPE lines of each metric, written before its first series
-	per    int
-	labels int
-	prefix string
+	mu    sync.RWMutex
+	shape shape
+	nodes [][][]series // node, family, series
+	rand  *rand.Rand
 }
 
-func newGenerator(metrics, perMetric, labels int, prefix string) *generator {
-	g := &generator{per: perMetric, labels: labels, prefix: prefix}
-	g.resize(metrics)
-	return g
+// nodesFor is the node count whose series come closest to `series` (ties round up).
+func (sh shape) nodesFor(series int) int {
+	return int(math.Round(float64(series) / float64(sh.seriesPerNode())))
 }
 
-// resize rebuilds the series for `metrics` metrics; series of the metrics kept keep their names.
-func (g *generator) resize(metrics int) {
-	var all []series
-	var help []string
-	perMetric, labels, prefix := g.per, g.labels, g.prefix
-	for m := 0; m < metrics; m++ {
-		name := fmt.Sprintf("%s_metric_%d", prefix, m)
-		help = append(help, fmt.Sprintf("# HELP %s A benchmark gauge.\n# TYPE %s gauge\n", name, name))
-		for s := 0; s < perMetric; s++ {
-			lbls := ""
-			for l := 0; l < labels; l++ {
-				lbls += fmt.Sprintf("label_key_%d=\"label_value_%d\",", l, l)
-			}
-			all = append(all, series{prefix: fmt.Sprintf("%s{%sseries_id=\"%d\"} ", name, lbls, s), value: float64(rand.IntN(100))})
-		}
-	}
+// resize serves `nodes` nodes from now on; nodes kept keep their series and values.
+func (g *generator) resize(nodes int) {
 	g.mu.Lock()
-	g.series, g.help = all, help
-	g.mu.Unlock()
+	defer g.mu.Unlock()
+	for len(g.nodes) < nodes {
+		g.nodes = append(g.nodes, buildNode(len(g.nodes), g.shape))
+	}
+	g.nodes = g.nodes[:nodes]
+}
+
+func (g *generator) describe() string {
+	n := len(g.nodes)
+	return fmt.Sprintf("%d series (%d nodes x %d)", n*g.shape.seriesPerNode(), n, g.shape.seriesPerNode())
 }
 
 func (g *generator) serveResize(w http.ResponseWriter, r *http.Request) {
@@ -65,21 +65,28 @@ func (g *generator) serveResize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	metrics, err := strconv.Atoi(r.URL.Query().Get("metric-count"))
-	if err != nil || metrics < 0 {
-		http.Error(w, "expected metric-count, a whole number of at least 0", http.StatusBadRequest)
+	series, err := strconv.Atoi(r.URL.Query().Get("series"))
+	if err != nil || series < 0 {
+		http.Error(w, "expected series, a whole number of at least 0", http.StatusBadRequest)
 		return
 	}
-	g.resize(metrics)
-	log.Printf("serving %d series (%d metrics x %d)", metrics*g.per, metrics, g.per)
-	_, _ = fmt.Fprintf(w, "%d series\n", metrics*g.per)
+	g.resize(g.shape.nodesFor(series))
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	log.Printf("asked for %d series: serving %s", series, g.describe())
+	_, _ = fmt.Fprintln(w, g.describe())
 }
 
-func (g *generator) redraw() {
+// tick moves every value by one value-interval.
+func (g *generator) tick(seconds float64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for i := range g.series {
-		g.series[i].value = float64(rand.IntN(100))
+	for _, node := range g.nodes {
+		for _, fam := range node {
+			for i := range fam {
+				fam[i].step(seconds, g.rand)
+			}
+		}
 	}
 }
 
@@ -97,6 +104,7 @@ func shardOf(r *http.Request) (shard, shards int, err error) {
 	return shard, shards, nil
 }
 
+// ServeHTTP writes the shard's series family by family, each family's HELP and TYPE once.
 func (g *generator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	shard, shards, err := shardOf(r)
 	if err != nil {
@@ -106,23 +114,24 @@ func (g *generator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	g.mu.RLock()
 	defer g.mu.RUnlock()
+	if shard >= len(g.nodes) {
+		return // no node in this shard: an empty exposition
+	}
 	buf := make([]byte, 0, 1<<20)
-	for i, s := range g.series {
-		metric := i / g.per
-		if metric%shards != shard {
-			continue
-		}
-		if i%g.per == 0 {
-			buf = append(buf, g.help[metric]...)
-		}
-		buf = append(buf, s.prefix...)
-		buf = strconv.AppendFloat(buf, s.value, 'g', -1, 64)
-		buf = append(buf, '\n')
-		if len(buf) > 1<<20-4096 {
-			if _, err := w.Write(buf); err != nil {
-				return
+	for f, fam := range families {
+		buf = fmt.Appendf(buf, "# HELP %s %s\n# TYPE %s %s\n", fam.name, fam.help, fam.name, fam.typ)
+		for n := shard; n < len(g.nodes); n += shards {
+			for _, s := range g.nodes[n][f] {
+				buf = append(buf, s.prefix...)
+				buf = strconv.AppendFloat(buf, s.value, 'g', -1, 64)
+				buf = append(buf, '\n')
 			}
-			buf = buf[:0]
+			if len(buf) > 1<<20-64<<10 {
+				if _, err := w.Write(buf); err != nil {
+					return
+				}
+				buf = buf[:0]
+			}
 		}
 	}
 	_, _ = w.Write(buf)
@@ -130,25 +139,33 @@ func (g *generator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	listen := flag.String("listen-address", "127.0.0.1:9001", "address to serve /metrics on")
-	metrics := flag.Int("metric-count", 100, "number of metrics")
-	perMetric := flag.Int("series-count", 10, "series per metric")
-	labels := flag.Int("label-count", 10, "constant labels per series (besides series_id)")
-	prefix := flag.String("metric-prefix", "loadgen", "metric name prefix")
-	valueInterval := flag.Duration("value-interval", 30*time.Second, "how often every series gets a new value")
+	series := flag.Int("series", 0, "series to serve, as the number of nodes that comes closest")
+	sh := shape{}
+	flag.IntVar(&sh.cpus, "cpus-per-node", 4, "CPUs per node")
+	flag.IntVar(&sh.pods, "pods-per-node", 10, "pods per node")
+	flag.IntVar(&sh.containers, "containers-per-pod", 2, "containers per pod")
+	flag.IntVar(&sh.volumes, "volumes-per-node", 2, "persistent volumes per node")
+	valueInterval := flag.Duration("value-interval", 30*time.Second, "how often counters grow and gauges are redrawn")
+	printSeries := flag.Bool("print-series-per-node", false, "print the series per node for this shape and exit")
 	flag.Parse()
-	if *metrics < 0 || *perMetric < 1 || *labels < 0 {
-		log.Fatal("metric-count must be at least 0, series-count at least 1, label-count at least 0")
+	if *series < 0 || sh.cpus < 1 || sh.pods < 0 || sh.containers < 1 || sh.volumes < 0 || *valueInterval <= 0 {
+		log.Fatal("series, pods-per-node and volumes-per-node must be at least 0, cpus-per-node and containers-per-pod at least 1, value-interval positive")
+	}
+	if *printSeries {
+		fmt.Println(sh.seriesPerNode())
+		return
 	}
 
-	g := newGenerator(*metrics, *perMetric, *labels, *prefix)
+	g := &generator{shape: sh, rand: rand.New(rand.NewPCG(0, 2))}
+	g.resize(sh.nodesFor(*series))
 	go func() {
 		for range time.Tick(*valueInterval) {
-			g.redraw()
+			g.tick(valueInterval.Seconds())
 		}
 	}()
 	http.Handle("/metrics", g)
 	http.HandleFunc("/-/resize", g.serveResize)
 	http.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ready\n")) })
-	log.Printf("serving %d series (%d metrics x %d) on %s", *metrics**perMetric, *metrics, *perMetric, *listen)
+	log.Printf("serving %s on %s", g.describe(), *listen)
 	log.Fatal(http.ListenAndServe(*listen, nil))
 }
