@@ -45,7 +45,7 @@ export const BENCH_USAGE = `Usage: npm run bench [-- options]
   --lag-limit S         lag p99 (seconds) above which a level does not hold (default 15, one scrape interval)
   --out DIR             results directory (default bench/results)
   --dir DIR             keep the platform's data, configs and logs in DIR
-Durations are in minutes (fractions allowed). Writes <out>/<YYYY-MM-DD>.json, .md and .png.`;
+Durations are in minutes (fractions allowed). Writes <out>/<YYYY-MM-DD>.json, .md and .svg.`;
 
 export class BenchArgsError extends Error {}
 

@@ -1,10 +1,10 @@
 /**
  * What the bench writes: the results JSON, the Markdown table (seed figure, measured,
- * ratio) and a PNG of throughput and lag against load (gnuplot).
+ * ratio) and an SVG plot of throughput and lag against load (bench/plot.ts).
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { svgPlot } from "./plot";
 import { LatencySummary, QueryTiming } from "./queries";
 import { WindowSummary } from "./sampler";
 import { SynthScaleResult } from "./synth-scale";
@@ -71,7 +71,7 @@ export interface BenchResults {
   date: string;
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; memoryBytes: number; loadAverageStart: number[]; loadAverageEnd: number[]; note: string };
+  machine: { cpus: number; memoryBytes: number; loadAverageStart: number[]; loadAverageEnd: number[] };
   settings: Record<string, unknown>;
   seed: typeof SEED;
   levels: LevelResult[];
@@ -162,12 +162,14 @@ export function agentsTable(level: LevelResult): string {
   return lines.join("\n") + "\n";
 }
 
+const loadAverage = (averages: number[]) => averages.map((x) => x.toFixed(2)).join(" ");
+
 export function markdownReport(results: BenchResults): string {
   const m = results.machine;
   return [
     `# Benchmark ${results.date}`,
     "",
-    `Loopback platform on ${m.cpus} cores, ${fmt(m.memoryBytes / 2 ** 30)} GiB; load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join(" ")} at the start, ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(" ")} at the end. ${m.note}`,
+    `Loopback platform on ${m.cpus} cores, ${fmt(m.memoryBytes / 2 ** 30)} GiB. Load average (1, 5 and 15 minutes): ${loadAverage(m.loadAverageStart)} at the start, ${loadAverage(m.loadAverageEnd)} at the end.`,
     "",
     "## Seed figures against the 1x level",
     "",
@@ -181,57 +183,13 @@ export function markdownReport(results: BenchResults): string {
   ].join("\n");
 }
 
-/** gnuplot data: level, offered samples/s, ingested samples/s, lag p50, lag p99. */
-export function plotData(levels: LevelResult[]): string {
-  return levels.map((l) => [l.level, l.offeredSamplesPerSecond, l.window.ingestedSamplesPerSecond ?? NaN, l.window.lagP50Seconds ?? NaN, l.window.lagP99Seconds ?? NaN].join(" ")).join("\n") + "\n";
-}
-
-export const GNUPLOT_MISSING = "gnuplot is not installed: apt-get install -y gnuplot-nox";
-
-/** Renders the throughput and lag plot with gnuplot; rejects with the install command when gnuplot is missing. */
-export function renderPlot(levels: LevelResult[], pngFile: string, title: string): Promise<void> {
-  const dataFile = `${pngFile}.dat`;
-  // Headroom above the highest point, so no line runs along the frame.
-  const finite = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
-  const rateMax = Math.max(1, ...finite(levels.flatMap((l) => [l.offeredSamplesPerSecond, l.window.ingestedSamplesPerSecond]))) * 1.15;
-  const lagMax = Math.max(1, ...finite(levels.map((l) => l.window.lagP99Seconds))) * 1.3;
-  fs.writeFileSync(dataFile, plotData(levels));
-  const script = [
-    `set terminal pngcairo size 1000,600 font ",11"`,
-    `set output ${JSON.stringify(pngFile)}`,
-    `set title ${JSON.stringify(title)}`,
-    `set xlabel "offered load (fleet active series at 15s, multiples of the seed's 110k)"`,
-    `set ylabel "samples/s"`,
-    `set y2label "remote-write lag (s)"`,
-    `set logscale x 2`,
-    `set xtics (${levels.map((l) => `"${l.level}x" ${l.level}`).join(", ")})`,
-    `set ytics nomirror`,
-    `set y2tics`,
-    `set yrange [0:${rateMax.toFixed(0)}]`,
-    `set y2range [0:${lagMax.toFixed(1)}]`,
-    `set grid`,
-    `set key top left`,
-    `plot ${JSON.stringify(dataFile)} using 1:2 with linespoints lw 2 title "offered samples/s", ` +
-      `"" using 1:3 with linespoints lw 2 title "ingested samples/s", ` +
-      `"" using 1:4 axes x1y2 with linespoints lw 2 dt 2 title "lag p50 (s, right axis)", ` +
-      `"" using 1:5 axes x1y2 with linespoints lw 2 dt 4 title "lag p99 (s, right axis)"`,
-  ].join("\n");
-  return new Promise((resolve, reject) => {
-    const child = execFile("gnuplot", [], (err, _stdout, stderr) => {
-      fs.rmSync(dataFile, { force: true });
-      if (err && (err as NodeJS.ErrnoException).code === "ENOENT") reject(new Error(GNUPLOT_MISSING));
-      else if (err) reject(new Error(`gnuplot: ${stderr.trim()}`));
-      else resolve();
-    });
-    child.stdin?.end(script);
-  });
-}
-
-export function writeResults(dir: string, results: BenchResults): { json: string; markdown: string; png: string } {
+/** Writes `<date>.json`, `<date>.md` and, when a level ran, `<date>.svg`; returns the paths written. */
+export function writeResults(dir: string, results: BenchResults): { json: string; markdown: string; svg?: string } {
   fs.mkdirSync(dir, { recursive: true });
   const base = path.join(dir, results.date);
-  const files = { json: `${base}.json`, markdown: `${base}.md`, png: `${base}.png` };
+  const files = { json: `${base}.json`, markdown: `${base}.md`, svg: results.levels.length ? `${base}.svg` : undefined };
   fs.writeFileSync(files.json, JSON.stringify(results, null, 2) + "\n");
   fs.writeFileSync(files.markdown, markdownReport(results));
+  if (files.svg) fs.writeFileSync(files.svg, svgPlot(results.levels, `Loopback platform, ${results.date}: throughput and remote-write lag against load`));
   return files;
 }

@@ -2,7 +2,7 @@
  * `npm run bench`: the seed's headline figures measured on the loopback platform (see
  * bench/). Starts the platform with the program's config and a load generator per agent,
  * measures each load level after a warm-up, times every dashboard query, synthesizes large
- * fleets, and writes bench/results/<date>.{json,md,png}. Not part of `npm test`.
+ * fleets, and writes bench/results/<date>.{json,md,svg}. Not part of `npm test`.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -14,7 +14,7 @@ import { startPlatform, LocalPlatform } from "../loopback/local-platform";
 import { findTool, ToolMissingError } from "../loopback/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
-import { BenchResults, ceilingOf, GNUPLOT_MISSING, LevelResult, markdownTable, renderPlot, SEED, seedTable, verdict, writeResults } from "../bench/report";
+import { BenchResults, ceilingOf, LevelResult, markdownTable, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { Sampler, summarize } from "../bench/sampler";
 import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
@@ -183,14 +183,10 @@ function argsOrExit(argv: string[]): BenchArgs {
   }
 }
 
-/** Every program the bench runs is there before anything starts: the built tools, and gnuplot for the plot. */
+/** Every program the bench runs is there before anything starts: the built tools. */
 function checkPrerequisites(): void {
   const missing = (["thanos", "prometheus", "alertmanager", "minio", "mc", "node_exporter", "loadgen"] as const).find((bin) => !findTool(bin));
   if (missing) throw new ToolMissingError(missing);
-  if (!(process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(path.join(d, "gnuplot")))) {
-    console.error(`bench: ${GNUPLOT_MISSING} (needed for the plot)`);
-    process.exit(2);
-  }
 }
 
 /** One generator per agent, serving nothing until the first level; all stopped again if one fails to start. */
@@ -275,7 +271,6 @@ function benchResults(run: BenchRun): BenchResults {
       memoryBytes: os.totalmem(),
       loadAverageStart: run.loadAverageStart,
       loadAverageEnd: os.loadavg(),
-      note: "Shared with other engineers' loopback platforms while it ran: the load averages show how much.",
     },
     settings: { ...run.args, dir: undefined, scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s` },
     seed: SEED,
@@ -309,12 +304,11 @@ async function main(): Promise<void> {
   const synthRuns = args.synthSizes.length ? await measureSynthScale(args.synthSizes, log) : [];
   const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, synthRuns, notes });
   const files = writeResults(path.resolve(PROJECT_DIR, args.out), results);
-  if (levels.length) await renderPlot(levels, files.png, `Loopback platform, ${results.date}: throughput and remote-write lag against load`);
   if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
   console.log("\n" + markdownTable(seedTable(results)));
   log(`results: ${files.json}`);
   log(`table:   ${files.markdown}`);
-  if (levels.length) log(`plot:    ${files.png}`);
+  if (files.svg) log(`plot:    ${files.svg}`);
 }
 
 main().catch((err) => {

@@ -3,7 +3,8 @@ import { BenchArgsError, parseBenchArgs } from "../../bench/args";
 import { generatorSize, loadgenArgs, seriesPerNode, seriesShares, shardTargets } from "../../bench/load";
 import { parseExposition, sumOf } from "../../bench/metrics";
 import { dashboardQueriesFromPlan, QueryTiming, summarizeQueries } from "../../bench/queries";
-import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownTable, plotData, SEED, seedTable, verdict } from "../../bench/report";
+import { svgPlot } from "../../bench/plot";
+import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownReport, markdownTable, SEED, seedTable, verdict, writeResults } from "../../bench/report";
 import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../../bench/sampler";
 import { increase, percentile, ratePerSecond } from "../../bench/stats";
 import { edgeStackFile, scalingFactor } from "../../bench/synth-scale";
@@ -263,7 +264,83 @@ describe("verdict and ceiling", () => {
     expect(md).toContain("| Active series (fleet) | 110,000 | 112,200 | 1.02 |");
     one.window.perAgent = [{ agent: "cluster-03", activeSeries: 36_669, sentSamplesPerSecond: 2448.4, lagP50Seconds: 0, lagP99Seconds: 5, maxShards: 1, rssMaxBytes: 183 * 2 ** 20, cpuCores: 0.0114 }];
     expect(agentsTable(one).split("\n")[2]).toBe("| cluster-03 | 36,669 | 2,448 | 0.00 / 5.00 s | 183 MiB | 0.011 cores |");
-    expect(plotData([one]).trim().split(" ")).toEqual(["1", String((110_000 / 15).toString()), "7480", "0.2", "1"]);
+  });
+
+  const results = (levels: LevelResult[]) =>
+    ({
+      date: "2026-12-01",
+      machine: { cpus: 2, memoryBytes: 24 * 2 ** 30, loadAverageStart: [1.2, 1.5, 2.1], loadAverageEnd: [13.13, 9.8, 5.92] },
+      levels,
+      synth: { runs: [] },
+      notes: ["a note the run added"],
+    }) as unknown as BenchResults;
+
+  test("the report states the measured load averages and nothing about who else used the machine", () => {
+    const md = markdownReport(results([level(1, true)]));
+    expect(md.split("\n")[2]).toBe("Loopback platform on 2 cores, 24 GiB. Load average (1, 5 and 15 minutes): 1.20 1.50 2.10 at the start, 13.13 9.80 5.92 at the end.");
+    expect(md).not.toMatch(/shared|other engineers/i);
+    expect(md).toContain("- a note the run added");
+  });
+
+  test("the results are written as JSON, Markdown and an SVG plot; no plot when no level ran", () => {
+    const dir = scratchDir("bench-results-");
+    const files = writeResults(dir, results([level(1, true), level(2, true)]));
+    expect(files).toEqual({ json: path.join(dir, "2026-12-01.json"), markdown: path.join(dir, "2026-12-01.md"), svg: path.join(dir, "2026-12-01.svg") });
+    expect(JSON.parse(fs.readFileSync(files.json, "utf8")).machine.note).toBeUndefined();
+    expect(fs.readFileSync(files.svg!, "utf8")).toMatch(/^<svg [^>]*viewBox=/);
+    expect(writeResults(scratchDir("bench-results-"), results([])).svg).toBeUndefined();
+  });
+});
+
+describe("plot", () => {
+  const level = (n: number, patch: Partial<WindowSummary> = {}): LevelResult => ({
+    level: n,
+    offeredSeries: n * 110_000,
+    offeredSamplesPerSecond: (n * 110_000) / 15,
+    generatorSeries: {},
+    window: window({ ingestedSamplesPerSecond: (n * 110_000) / 15 - 20, lagP50Seconds: 0.5, lagP99Seconds: n, ...patch }),
+    verdict: { holds: true, reasons: [] },
+  });
+  const polylines = (svg: string) => [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(" "));
+
+  test("an SVG with a polyline per series through every level, log2 tick labels, and the title escaped", () => {
+    const svg = svgPlot([level(1), level(2), level(4)], "Run <1> & \"2\"");
+    expect(svg.startsWith("<svg ")).toBe(true);
+    expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+    expect(svg).toContain('viewBox="0 0 1000 600"');
+    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    const lines = polylines(svg);
+    expect(lines).toHaveLength(4);
+    expect(lines.every((points) => points.length === 3)).toBe(true);
+    for (const label of [">1x<", ">2x<", ">4x<", ">samples/s<", ">remote-write lag (s)<", ">lag p99 (s, right axis)<"]) expect(svg).toContain(label);
+    expect(svg).toContain(">Run &lt;1&gt; &amp; &quot;2&quot;</text>");
+    expect(svg).not.toContain("Run <1>");
+    expect(svg.match(/stroke-dasharray/g)!.length).toBe(4); // the two lag lines and their legend samples
+    // log2 spacing: 1x to 2x is as wide as 2x to 4x.
+    const xs = lines[0].map((p) => Number(p.split(",")[0]));
+    expect(xs[1] - xs[0]).toBeCloseTo(xs[2] - xs[1], 0);
+  });
+
+  test("headroom above the highest point on both axes: 15% on samples/s, 30% on lag", () => {
+    const [offered, , , lagP99] = polylines(svgPlot([level(1), level(2)], "t"));
+    const y = (points: string[], i: number) => Number(points[i].split(",")[1]);
+    // The frame runs from y 50 (top) to 530 (bottom, zero); the highest points are at 2x.
+    expect(y(offered, 1)).toBeCloseTo(530 - 480 / 1.15, 0);
+    expect(y(lagP99, 1)).toBeCloseTo(530 - 480 / 1.3, 0);
+  });
+
+  test("a level without lag readings leaves a gap, not a NaN", () => {
+    const svg = svgPlot([level(1), level(2, { lagP50Seconds: undefined, lagP99Seconds: undefined, ingestedSamplesPerSecond: NaN }), level(4)], "t");
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    const lines = polylines(svg);
+    // offered: one line through 3 levels; ingested, lag p50 and p99: two single points each, side by side.
+    expect(lines.map((points) => points.length)).toEqual([3, 1, 1, 1, 1, 1, 1]);
+    expect(svg.match(/<circle /g)).toHaveLength(3 + 2 * 3);
+  });
+
+  test("no level, or a level the log2 axis cannot place, is refused", () => {
+    expect(() => svgPlot([], "t")).toThrow("svgPlot: expected at least one level, got none");
+    expect(() => svgPlot([level(0)], "t")).toThrow("expected levels above 0 (the x axis is log2), got 0");
   });
 });
 
