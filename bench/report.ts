@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { svgPlot } from "./plot";
+import { LagSummary } from "./end-to-end-lag";
 import { LatencySummary, QueryTiming } from "./queries";
 import { WindowSummary } from "./sampler";
 import { SynthScaleResult } from "./synth-scale";
@@ -26,6 +27,8 @@ export interface LevelResult {
   offeredSamplesPerSecond: number;
   generatorSeries: Record<string, number>;
   window: WindowSummary;
+  /** Scrape to queryable through Query, from the counter probe (bench/end-to-end-lag.ts). */
+  endToEndLag?: LagSummary;
   verdict: Verdict;
   queries?: { summary: LatencySummary[]; loadQuery: LatencySummary[]; timings: QueryTiming[] };
 }
@@ -42,14 +45,18 @@ export interface HoldLimits {
   minIngestRatio: number;
 }
 
-/** Whether the platform keeps up at a level: no failed, dropped or rejected samples, bounded lag, the offered rate ingested. */
-export function verdict(window: WindowSummary, offeredSamplesPerSecond: number, limits: HoldLimits): Verdict {
+/**
+ * Whether the platform keeps up at a level: no failed, dropped or rejected samples, bounded
+ * lag (end to end when measured, else the agents' queue gauges), the offered rate ingested.
+ */
+export function verdict(window: WindowSummary, offeredSamplesPerSecond: number, limits: HoldLimits, endToEndLag?: LagSummary): Verdict {
   const reasons: string[] = [];
   if (window.failedSamples > 0) reasons.push(`${window.failedSamples} samples failed`);
   if (window.droppedSamples > 0) reasons.push(`${window.droppedSamples} samples dropped`);
   if (window.rejectedSamples > 0) reasons.push(`${window.rejectedSamples} samples rejected by the receivers`);
-  if (window.lagP99Seconds === undefined) reasons.push("no remote-write lag readings");
-  else if (window.lagP99Seconds > limits.lagP99Seconds) reasons.push(`lag p99 ${window.lagP99Seconds.toFixed(1)}s over ${limits.lagP99Seconds}s`);
+  const [lagP99, which] = endToEndLag ? [endToEndLag.p99Seconds, "end-to-end lag"] : [window.lagP99Seconds, "remote-write lag"];
+  if (lagP99 === undefined) reasons.push(`no ${which} readings`);
+  else if (lagP99 > limits.lagP99Seconds) reasons.push(`${which} p99 ${lagP99.toFixed(2)}s over ${limits.lagP99Seconds}s`);
   const ingested = window.ingestedSamplesPerSecond ?? 0;
   if (ingested < limits.minIngestRatio * offeredSamplesPerSecond) {
     reasons.push(`ingested ${Math.round(ingested)} samples/s, under ${Math.round(limits.minIngestRatio * 100)}% of the offered ${Math.round(offeredSamplesPerSecond)}`);
@@ -101,8 +108,9 @@ export function seedTable(results: BenchResults): TableRow[] {
     { what: "Samples/s through remote write (ingested at the receivers)", seed: fmt(SEED.samplesPerSecond), measured: fmt(w?.ingestedSamplesPerSecond), ratio: ratio(w?.ingestedSamplesPerSecond, SEED.samplesPerSecond) },
     { what: "Replicated appends/s (all receivers)", seed: "", measured: fmt(w?.appendedSamplesPerSecond), ratio: "" },
     { what: "Failed / retried samples", seed: "", measured: w ? `${fmt(w.failedSamples)} / ${fmt(w.retriedSamples)}` : "n/a", ratio: "" },
-    { what: "Remote-write lag p50", seed: "", measured: `${fmt(w?.lagP50Seconds, 2)} s`, ratio: "" },
-    { what: "Remote-write lag p99", seed: `${SEED.lagSeconds} s`, measured: `${fmt(w?.lagP99Seconds, 2)} s`, ratio: ratio(w?.lagP99Seconds, SEED.lagSeconds) },
+    { what: "Lag end to end, scrape to queryable through Query, p50", seed: "", measured: `${fmt(base?.endToEndLag?.p50Seconds, 2)} s`, ratio: "" },
+    { what: "Lag end to end, scrape to queryable through Query, p99", seed: `${SEED.lagSeconds} s`, measured: `${fmt(base?.endToEndLag?.p99Seconds, 2)} s`, ratio: ratio(base?.endToEndLag?.p99Seconds, SEED.lagSeconds) },
+    { what: "Remote-write queue lag p50 / p99 (the agents' gauges, in whole seconds)", seed: "", measured: `${fmt(w?.lagP50Seconds, 2)} / ${fmt(w?.lagP99Seconds, 2)} s`, ratio: "" },
   ];
   for (const range of ["1h", "24h"]) {
     for (const cache of ["cold", "cached"]) {
@@ -140,11 +148,12 @@ export function markdownTable(rows: TableRow[]): string {
 /** Every level: offered and ingested rate, lag, errors, resources. */
 export function levelsTable(levels: LevelResult[]): string {
   const lines = [
-    "| level | active series | offered samples/s | ingested samples/s | appends/s | lag p50 / p99 | failed / retried | receiver RSS | agent peak RSS | holds |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| level | active series | offered samples/s | ingested samples/s | appends/s | end-to-end lag p50 / p99 | queue lag p50 / p99 | failed / retried | receiver RSS | agent peak RSS | holds |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...levels.map((l) => {
       const w = l.window;
-      return `| ${l.level}x | ${fmt(w.activeSeries)} | ${fmt(l.offeredSamplesPerSecond)} | ${fmt(w.ingestedSamplesPerSecond)} | ${fmt(w.appendedSamplesPerSecond)} | ${fmt(w.lagP50Seconds, 2)} / ${fmt(w.lagP99Seconds, 2)} s | ${fmt(w.failedSamples)} / ${fmt(w.retriedSamples)} | ${fmt(mib(w.receiverRssBytes))} MiB | ${fmt(mib(w.agentRssMaxBytes))} MiB | ${l.verdict.holds ? "yes" : `no: ${l.verdict.reasons.join("; ")}`} |`;
+      const e = l.endToEndLag;
+      return `| ${l.level}x | ${fmt(w.activeSeries)} | ${fmt(l.offeredSamplesPerSecond)} | ${fmt(w.ingestedSamplesPerSecond)} | ${fmt(w.appendedSamplesPerSecond)} | ${fmt(e?.p50Seconds, 2)} / ${fmt(e?.p99Seconds, 2)} s | ${fmt(w.lagP50Seconds, 2)} / ${fmt(w.lagP99Seconds, 2)} s | ${fmt(w.failedSamples)} / ${fmt(w.retriedSamples)} | ${fmt(mib(w.receiverRssBytes))} MiB | ${fmt(mib(w.agentRssMaxBytes))} MiB | ${l.verdict.holds ? "yes" : `no: ${l.verdict.reasons.join("; ")}`} |`;
     }),
   ];
   return lines.join("\n") + "\n";

@@ -9,12 +9,14 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../config/stack-files";
 import { AgentPlan, readSynthOutput, runSynth } from "../loopback/synth-plan";
+import { CounterProbe, probeScrapeJob } from "../loopback/counter-probe";
 import { freePort, loopback, sleep } from "../loopback/process";
 import { startPlatform, LocalPlatform } from "../loopback/local-platform";
 import { findTool, ToolMissingError } from "../loopback/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, LevelResult, markdownTable, SEED, seedTable, verdict, writeResults } from "../bench/report";
+import { EndToEndLag } from "../bench/end-to-end-lag";
 import { Sampler, summarize } from "../bench/sampler";
 import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
@@ -64,6 +66,7 @@ interface LevelRun {
   args: BenchArgs;
   generators: Map<string, LoadGenerator>;
   sampler: Sampler;
+  lag: EndToEndLag;
   progress: Progress;
   /** Active series per agent before any generator serves. */
   baseline: Map<string, number>;
@@ -120,6 +123,7 @@ async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> 
   Object.assign(progress, { phase: "measuring", phaseEnds: Date.now() + windowMs });
   await sleep(windowMs);
   const window = summarize(run.sampler.since(windowStart));
+  const endToEndLag = run.lag.summary(windowStart * 1000, Date.now());
   const offeredSamplesPerSecond = (window.activeSeries ?? offeredSeries) / SEED_SCRAPE_INTERVAL_SECONDS;
   const result: LevelResult = {
     level,
@@ -127,26 +131,29 @@ async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> 
     offeredSamplesPerSecond,
     generatorSeries,
     window,
-    verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }),
+    endToEndLag,
+    verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }, endToEndLag),
   };
-  log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, lag p50 ${window.lagP50Seconds?.toFixed(2)}s p99 ${window.lagP99Seconds?.toFixed(2)}s, ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
+  log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, end-to-end lag p50 ${endToEndLag.p50Seconds?.toFixed(2)}s p99 ${endToEndLag.p99Seconds?.toFixed(2)}s (${endToEndLag.samples} probe samples), ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
   if (args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
   return result;
 }
 
-async function runLevels(platform: LocalPlatform, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
+async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
   const sampler = new Sampler(
     platform.agents.map((a) => ({ name: a.plan.name, url: a.url })),
     platform.receivers.map((r) => ({ name: r.pod, url: `http://${loopback(r.ports.http)}` })),
   );
   sampler.start();
+  const lag = new EndToEndLag(probe, platform.urls.query);
+  lag.start();
   const progress: Progress = { level: 0, phase: "baseline", phaseEnds: Date.now() + 40_000, began };
   const progressTimer = startProgress(sampler, progress);
   const levels: LevelResult[] = [];
   let stoppedBecause = "";
   try {
     const baseline = await measureBaseline(sampler);
-    const run: LevelRun = { platform, args, generators, sampler, progress, baseline, queries: dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack) };
+    const run: LevelRun = { platform, args, generators, sampler, lag, progress, baseline, queries: dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack) };
     const planned = [...args.levels];
     for (let i = 0; i < planned.length; i++) {
       const level = planned[i];
@@ -168,6 +175,7 @@ async function runLevels(platform: LocalPlatform, args: BenchArgs, generators: M
   } finally {
     clearInterval(progressTimer);
     sampler.stop();
+    lag.stop();
   }
   return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held` };
 }
@@ -211,28 +219,29 @@ async function benchPlatform(dir: string, args: BenchArgs, began: number, notes:
   log("synth: the program's output for every stack file");
   await runSynth(synthDir);
   const fleet = readSynthOutput(synthDir);
-  // Generators first: their ports are taken before the platform picks its own.
+  // Generators and the lag probe first: their ports are taken before the platform picks its own.
   const generators = await startGenerators(dir, fleet.agents, args);
+  const probe = await CounterProbe.start(await freePort());
   let platform: LocalPlatform;
   try {
     platform = await startPlatform({
       dir,
       synthDir,
       scrapeInterval: `${SEED_SCRAPE_INTERVAL_SECONDS}s`,
-      extraScrapeJobs: (agent) => [{ job: "loadgen", targets: shardTargets(new URL(generators.get(agent.name)!.url).host, args.targetsPerAgent) }],
+      extraScrapeJobs: (agent) => [{ job: "loadgen", targets: shardTargets(new URL(generators.get(agent.name)!.url).host, args.targetsPerAgent) }, probeScrapeJob(probe, agent.name)],
       log,
     });
   } catch (err) {
-    await stopGenerators(generators);
+    await Promise.all([stopGenerators(generators), probe.stop()]);
     throw err;
   }
   const stop = async () => {
-    await stopGenerators(generators);
+    await Promise.all([stopGenerators(generators), probe.stop()]);
     await platform.stop();
   };
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   try {
-    return await runLevels(platform, args, generators, began, notes);
+    return await runLevels(platform, probe, args, generators, began, notes);
   } finally {
     log("stopping the platform");
     await stop();
@@ -244,9 +253,10 @@ function methodNotes(args: BenchArgs): string[] {
   return [
     "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
     `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
-    "Agent and receiver figures come from their own /metrics, read every 2s; lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent. Prometheus sets both gauges in whole seconds, so lag readings are whole seconds.",
+    "Lag end to end: every agent also scrapes a counter whose every value is timed as it is served (the fault tests' probe); Query is polled every 200ms for each agent's newest value, and a value's lag is from its scrape to the poll that first returned it, so each reading is known to within 200ms plus one query.",
+    "Agent and receiver figures come from their own /metrics, read every 2s; the queue lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent, which Prometheus sets in whole seconds.",
     "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
-    "The dashboards read the platform's own metrics (a few thousand series), not the generated load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
+    "The generators serve the metric families the dashboards and alert rules read (node-exporter, kube-state-metrics, cAdvisor, kubelet volume stats) with their exporters' label names, so the dashboard queries read the load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
   ];
 }
 

@@ -214,7 +214,12 @@ const limits = { lagP99Seconds: 15, minIngestRatio: 0.95 };
 describe("verdict and ceiling", () => {
   test("a level holds with no failures, bounded lag and the offered rate ingested", () => {
     expect(verdict(window({}), 7333, limits)).toEqual({ holds: true, reasons: [] });
-    expect(verdict(window({ failedSamples: 3, lagP99Seconds: 40 }), 7333, limits).reasons).toEqual(["3 samples failed", "lag p99 40.0s over 15s"]);
+    expect(verdict(window({ failedSamples: 3, lagP99Seconds: 40 }), 7333, limits).reasons).toEqual(["3 samples failed", "remote-write lag p99 40.00s over 15s"]);
+    // Measured end to end, that lag decides, not the queue gauges.
+    const endToEnd = { samples: 90, p50Seconds: 0.4, p99Seconds: 16.5, pollMs: 200 };
+    expect(verdict(window({ lagP99Seconds: 1 }), 7333, limits, endToEnd).reasons).toEqual(["end-to-end lag p99 16.50s over 15s"]);
+    expect(verdict(window({ lagP99Seconds: 40 }), 7333, limits, { ...endToEnd, p99Seconds: 1.2 }).holds).toBe(true);
+    expect(verdict(window({}), 7333, limits, { samples: 0, pollMs: 200 }).reasons).toEqual(["no end-to-end lag readings"]);
     expect(verdict(window({ ingestedSamplesPerSecond: 6000 }), 7333, limits).reasons[0]).toMatch(/ingested 6000 samples\/s, under 95% of the offered 7333/);
     expect(verdict(window({ lagP99Seconds: undefined }), 7333, limits).holds).toBe(false);
   });
@@ -237,6 +242,7 @@ describe("verdict and ceiling", () => {
   test("the seed table compares the 1x level with the seed's figures", () => {
     const one = level(1, true);
     one.window = window({ activeSeries: 112_200, ingestedSamplesPerSecond: 7480, lagP99Seconds: 1, agentRssMaxBytes: 128 * 2 ** 20 });
+    one.endToEndLag = { samples: 150, p50Seconds: 0.6, p99Seconds: 1.4, maxSeconds: 1.9, pollMs: 200 };
     one.queries = {
       timings: [],
       loadQuery: summarizeQueries([{ uid: "load", panel: "all", range: "1h", coldMs: 900, cachedMs: 40 }], "load"),
@@ -251,7 +257,9 @@ describe("verdict and ceiling", () => {
     const row = (what: string) => rows.find((r) => r.what.startsWith(what))!;
     expect(row("Active series")).toEqual({ what: "Active series (fleet)", seed: "110,000", measured: "112,200", ratio: "1.02" });
     expect(row("Samples/s").ratio).toBe((7480 / SEED.samplesPerSecond).toFixed(2));
-    expect(row("Remote-write lag p99")).toMatchObject({ seed: "2 s", measured: "1.00 s", ratio: "0.50" });
+    expect(row("Lag end to end, scrape to queryable through Query, p99")).toMatchObject({ seed: "2 s", measured: "1.40 s", ratio: "0.70" });
+    expect(row("Lag end to end, scrape to queryable through Query, p50").measured).toBe("0.60 s");
+    expect(row("Remote-write queue lag").measured).toBe("0.20 / 1.00 s");
     expect(row("Query latency p50 / p99, 1h, cold")).toMatchObject({ measured: "200 / 298 ms", ratio: (298 / 850).toFixed(2) });
     expect(row("Query latency p50 / p99, 24h, cold (1 errors)").measured).toBe("n/a / n/a ms");
     expect(row("Query over every load series (not a dashboard query), 1h").measured).toBe("900 / 40 ms");
