@@ -252,7 +252,9 @@ async function benchPlatform(dir: string, args: BenchArgs, began: number, notes:
 function methodNotes(args: BenchArgs): string[] {
   return [
     "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
-    `A level holds with no failed, dropped or rejected samples, lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x).`,
+    `A level holds with no failed, dropped or rejected samples, end-to-end lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; ${
+      args.maxLevel > 0 ? `the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x)` : "only the listed levels run"
+    }.`,
     "Lag end to end: every agent also scrapes a counter whose every value is timed as it is served (the fault tests' probe); Query is polled every 200ms for each agent's newest value, and a value's lag is from its scrape to the poll that first returned it, so each reading is known to within 200ms plus one query.",
     "Agent and receiver figures come from their own /metrics, read every 2s; the queue lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent, which Prometheus sets in whole seconds.",
     "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
