@@ -1,15 +1,17 @@
 /**
  * The bench's plot, drawn as SVG text by this module so the bench needs no plotting program:
- * offered and ingested samples/s (left axis) and remote-write lag p50 and p99 (right axis,
+ * offered and ingested samples/s (left axis) and the end-to-end lag p50 and p99 (right axis,
  * dashed) against the load level (log2 x axis). Pure: levels in, SVG text out.
  */
+import { LagSummary } from "./end-to-end-lag";
 import { WindowSummary } from "./sampler";
 
 /** What the plot reads of a level's result (a `LevelResult` is one). */
 export interface PlotLevel {
   level: number;
   offeredSamplesPerSecond: number;
-  window: Pick<WindowSummary, "ingestedSamplesPerSecond" | "lagP50Seconds" | "lagP99Seconds">;
+  window: Pick<WindowSummary, "ingestedSamplesPerSecond">;
+  endToEndLag?: Pick<LagSummary, "p50Seconds" | "p99Seconds">;
 }
 
 const WIDTH = 1000;
@@ -35,8 +37,8 @@ interface Series {
 const SERIES: Series[] = [
   { title: "offered samples/s", axis: "left", color: "#1f77b4", value: (l) => l.offeredSamplesPerSecond },
   { title: "ingested samples/s", axis: "left", color: "#2ca02c", value: (l) => l.window.ingestedSamplesPerSecond },
-  { title: "lag p50 (s, right axis)", axis: "right", color: "#d62728", dash: "8 5", value: (l) => l.window.lagP50Seconds },
-  { title: "lag p99 (s, right axis)", axis: "right", color: "#9467bd", dash: "2 4", value: (l) => l.window.lagP99Seconds },
+  { title: "lag p50 (s, right axis)", axis: "right", color: "#d62728", dash: "8 5", value: (l) => l.endToEndLag?.p50Seconds },
+  { title: "lag p99 (s, right axis)", axis: "right", color: "#9467bd", dash: "2 4", value: (l) => l.endToEndLag?.p99Seconds },
 ];
 
 type Scale = (v: number) => number;
@@ -142,7 +144,7 @@ export function svgPlot(levels: PlotLevel[], title: string): string {
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
     ...xAxis(sorted.map((l) => l.level), x),
     ...yAxis("left", niceTicks(top.left), y.left, "samples/s"),
-    ...yAxis("right", niceTicks(top.right), y.right, "remote-write lag (s)"),
+    ...yAxis("right", niceTicks(top.right), y.right, "lag end to end, scrape to queryable (s)"),
     `<rect x="${FRAME.left}" y="${FRAME.top}" width="${FRAME.right - FRAME.left}" height="${FRAME.bottom - FRAME.top}" fill="none" stroke="#444"/>`,
     ...SERIES.flatMap((s) => seriesLines(sorted.map((l) => pointOf(l, s, x, y[s.axis])), s)),
     ...legend(SERIES),

@@ -199,6 +199,6 @@ export function writeResults(dir: string, results: BenchResults): { json: string
   const files = { json: `${base}.json`, markdown: `${base}.md`, svg: results.levels.length ? `${base}.svg` : undefined };
   fs.writeFileSync(files.json, JSON.stringify(results, null, 2) + "\n");
   fs.writeFileSync(files.markdown, markdownReport(results));
-  if (files.svg) fs.writeFileSync(files.svg, svgPlot(results.levels, `Loopback platform, ${results.date}: throughput and remote-write lag against load`));
+  if (files.svg) fs.writeFileSync(files.svg, svgPlot(results.levels, `Loopback platform, ${results.date}: throughput and end-to-end lag against load`));
   return files;
 }

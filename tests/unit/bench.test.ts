@@ -301,12 +301,13 @@ describe("verdict and ceiling", () => {
 });
 
 describe("plot", () => {
-  const level = (n: number, patch: Partial<WindowSummary> = {}): LevelResult => ({
+  const level = (n: number, patch: Partial<WindowSummary> = {}, lag: LevelResult["endToEndLag"] = { samples: 60, p50Seconds: 0.5, p99Seconds: n, pollMs: 200 }): LevelResult => ({
     level: n,
     offeredSeries: n * 110_000,
     offeredSamplesPerSecond: (n * 110_000) / 15,
     generatorSeries: {},
-    window: window({ ingestedSamplesPerSecond: (n * 110_000) / 15 - 20, lagP50Seconds: 0.5, lagP99Seconds: n, ...patch }),
+    window: window({ ingestedSamplesPerSecond: (n * 110_000) / 15 - 20, ...patch }),
+    endToEndLag: lag,
     verdict: { holds: true, reasons: [] },
   });
   const polylines = (svg: string) => [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(" "));
@@ -320,7 +321,7 @@ describe("plot", () => {
     const lines = polylines(svg);
     expect(lines).toHaveLength(4);
     expect(lines.every((points) => points.length === 3)).toBe(true);
-    for (const label of [">1x<", ">2x<", ">4x<", ">samples/s<", ">remote-write lag (s)<", ">lag p99 (s, right axis)<"]) expect(svg).toContain(label);
+    for (const label of [">1x<", ">2x<", ">4x<", ">samples/s<", ">lag end to end, scrape to queryable (s)<", ">lag p99 (s, right axis)<"]) expect(svg).toContain(label);
     expect(svg).toContain(">Run &lt;1&gt; &amp; &quot;2&quot;</text>");
     expect(svg).not.toContain("Run <1>");
     expect(svg.match(/stroke-dasharray/g)!.length).toBe(4); // the two lag lines and their legend samples
@@ -338,7 +339,7 @@ describe("plot", () => {
   });
 
   test("a level without lag readings leaves a gap, not a NaN", () => {
-    const svg = svgPlot([level(1), level(2, { lagP50Seconds: undefined, lagP99Seconds: undefined, ingestedSamplesPerSecond: NaN }), level(4)], "t");
+    const svg = svgPlot([level(1), level(2, { ingestedSamplesPerSecond: NaN }, { samples: 0, pollMs: 200 }), level(4)], "t");
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
     const lines = polylines(svg);
     // offered: one line through 3 levels; ingested, lag p50 and p99: two single points each, side by side.
