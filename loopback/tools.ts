@@ -200,7 +200,8 @@ function pruneOtherBuilds(spec: ToolSpec, env: NodeJS.ProcessEnv): void {
   }
 }
 
-function isBuilt(spec: ToolSpec, env: NodeJS.ProcessEnv): boolean {
+/** Whether every binary of the tool is built for its current pin. */
+export function isBuilt(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): boolean {
   const dir = toolBinDir(spec, env);
   return spec.binaries.every((bin) => fs.existsSync(path.join(dir, bin)));
 }
@@ -220,11 +221,15 @@ export class ToolMissingError extends Error {
   }
 }
 
-/** Absolute path of a built binary, or undefined when `npm run tools` has not built it. */
-export function findTool(binary: BinaryName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const spec = TOOL_OF_BINARY.get(binary)!;
+/** Absolute path of one tool's built binary (for a name two tools build), or undefined when it is not built. */
+export function findToolBinary(spec: ToolSpec, binary: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = path.join(toolBinDir(spec, env), binary);
   return fs.existsSync(file) ? file : undefined;
+}
+
+/** Absolute path of a built binary, or undefined when `npm run tools` has not built it. */
+export function findTool(binary: BinaryName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findToolBinary(TOOL_OF_BINARY.get(binary)!, binary, env);
 }
 
 export function requireTool(binary: BinaryName): string {

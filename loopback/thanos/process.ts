@@ -1,15 +1,15 @@
 /**
  * What every Thanos component of the local platform shares: the pinned `thanos` binary of the
  * release the values name, the objstore config file, and a process ready on its HTTP
- * `/-/ready`. Each component's own
- * module turns the thanos chart values (the program's) into the flags the chart's template
- * renders, with loopback addresses and data directories in place of the cluster's.
+ * `/-/ready`. Each component's own module turns the thanos chart values (the program's) into
+ * the flags the chart's template renders, with loopback addresses and data directories in
+ * place of the cluster's.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { THANOS_VERSIONS } from "../../config/charts";
 import { loopback, ManagedProcess } from "../process";
-import { ToolMissingError, toolBinDir, TOOLS } from "../tools";
+import { findToolBinary, ToolMissingError, TOOLS } from "../tools";
 
 export interface ThanosPorts {
   http: number;
@@ -32,8 +32,8 @@ export function extraArgs(values: object): string[] {
 export function thanosBinary(version: string): string {
   const spec = version === THANOS_VERSIONS.pinned ? TOOLS.thanos : version === THANOS_VERSIONS.previous ? TOOLS.thanosPrevious : undefined;
   if (!spec) throw new Error(`the local platform runs Thanos ${THANOS_VERSIONS.pinned} or ${THANOS_VERSIONS.previous}, not ${version}`);
-  const file = path.join(toolBinDir(spec), "thanos");
-  if (!fs.existsSync(file)) throw new ToolMissingError(`thanos ${version}`);
+  const file = findToolBinary(spec, "thanos");
+  if (!file) throw new ToolMissingError(`thanos ${version}`);
   return file;
 }
 

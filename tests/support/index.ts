@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { BinaryName, findTool, toolBinDir, ToolName, TOOLS } from "../../loopback/tools";
+import { BinaryName, findTool, isBuilt, ToolName, TOOLS } from "../../loopback/tools";
 import * as YAML from "yaml";
 import { PROJECT_DIR } from "../../config/stack-files";
 import { RecordedResource } from "../../synth/mock-runtime";
@@ -110,8 +110,7 @@ export function describeWithTool(tool: BinaryName, title: string, body: (bin: st
  * with a message, except when CI is set, where that is a failing test.
  */
 export function describeWithTools(binaries: readonly BinaryName[], title: string, body: () => void, alsoTools: readonly ToolName[] = []): void {
-  const builtTool = (tool: ToolName) => TOOLS[tool].binaries.every((bin) => fs.existsSync(path.join(toolBinDir(TOOLS[tool]), bin)));
-  const missing = [...binaries.filter((bin) => !findTool(bin)), ...alsoTools.filter((tool) => !builtTool(tool))];
+  const missing = [...binaries.filter((bin) => !findTool(bin)), ...alsoTools.filter((tool) => !isBuilt(TOOLS[tool]))];
   if (missing.length === 0) {
     describe(title, body);
   } else if (process.env.CI) {
