@@ -36,7 +36,8 @@ export function ringQueries(expectations: Pick<Expectations, "centralCluster" | 
     ready: `min by (instance) (thanos_status{${receivers}, component="receive", check="ready"})`,
     configHash: `max by (instance) (thanos_receive_config_hash{${receivers}})`,
     reloadOk: `min by (instance) (thanos_receive_config_last_reload_successful{${receivers}})`,
-    behind: `max by (cluster, ${expectations.tenantLabel}) (${t.newestAppended} - ignoring (remote_name, url) group_right ${t.newestSent})`,
+    // A queue that has not sent yet reports 0: it is not behind by the whole epoch.
+    behind: `max by (cluster, ${expectations.tenantLabel}) (${t.newestAppended} - ignoring (remote_name, url) group_right () (${t.newestSent} > 0))`,
   };
 }
 

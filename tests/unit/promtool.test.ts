@@ -1,6 +1,7 @@
 /**
  * Runs `promtool check rules` and `promtool test rules` against the rules generated from a
- * fixed config, with the unit tests in tests/fixtures/promtool/*.test.yaml. Needs promtool (Debian's
+ * fixed config, with the unit tests in tests/fixtures/promtool/*.test.yaml. It also evaluates verify's
+ * `behind` query on input series. Needs promtool (Debian's
  * `prometheus` package): skipped with a message without it, a failure under CI=true.
  *
  * promtool compares annotations verbatim, so the behaviour tests load the generated rules
@@ -12,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { prometheusRuleFiles, RuleGroup } from "../../mixin/alerts";
+import { ringQueries } from "../../scripts/verify/ring-checks";
 import { centralConfig } from "../support/alerting";
 import { describeWithTool } from "../support";
 import { PROJECT_DIR, scratchDir } from "../support";
@@ -103,5 +105,34 @@ describeWithTool("promtool", "promtool", (promtool) => {
 
   test.each(testFiles)("test rules %s", (file) => {
     expect(run(["test", "rules", file])).toContain("SUCCESS");
+  });
+
+  test("verify's behind query: how far each queue is behind, leaving out a queue that has not sent yet (it reports 0)", () => {
+    const agent = (instance: string) => `cluster="cluster-02", tenant_id="tenant-a", instance="${instance}"`;
+    const queue = 'remote_name="central", url="https://rw"';
+    const behindTest = {
+      rule_files: [],
+      tests: [
+        {
+          name: "behind",
+          interval: "1m",
+          input_series: [
+            { series: `prometheus_remote_storage_highest_timestamp_in_seconds{${agent("sending")}}`, values: "600x5" },
+            { series: `prometheus_remote_storage_queue_highest_sent_timestamp_seconds{${agent("sending")}, ${queue}}`, values: "590x5" },
+            { series: `prometheus_remote_storage_highest_timestamp_in_seconds{${agent("not-sent-yet")}}`, values: "600x5" },
+            { series: `prometheus_remote_storage_queue_highest_sent_timestamp_seconds{${agent("not-sent-yet")}, ${queue}}`, values: "0x5" },
+          ],
+          promql_expr_test: [
+            {
+              expr: ringQueries({ centralCluster: "cluster-01", tenantLabel: "tenant_id" }).behind,
+              eval_time: "2m",
+              exp_samples: [{ labels: '{cluster="cluster-02", tenant_id="tenant-a"}', value: 10 }],
+            },
+          ],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, "verify-behind.yaml"), YAML.stringify(behindTest));
+    expect(run(["test", "rules", "verify-behind.yaml"])).toContain("SUCCESS");
   });
 });
