@@ -1,8 +1,8 @@
 /**
  * Runs `promtool check rules` and `promtool test rules` against the rules generated from a
- * fixed config, with the unit tests in tests/fixtures/promtool/*.test.yaml. It also evaluates verify's
- * `behind` query on input series. Needs promtool (Debian's
- * `prometheus` package): skipped with a message without it, a failure under CI=true.
+ * fixed config, with the unit tests in tests/fixtures/promtool/*.test.yaml, and evaluates
+ * verify's `behind` query on input series. Needs promtool (built by `npm run tools`): skipped
+ * with a message without it, a failure under CI=true.
  *
  * promtool compares annotations verbatim, so the behaviour tests load the generated rules
  * with annotations removed; expressions, `for` and labels are untouched, and `promtool
