@@ -1,4 +1,6 @@
 /** `npm run bench` options. */
+import { durationMs } from "../config/duration";
+import { DEFAULT_HISTORY, HistoryTier } from "./history";
 
 export interface BenchArgs {
   help: boolean;
@@ -25,6 +27,8 @@ export interface BenchArgs {
   lagLimitSeconds: number;
   /** Memory left available below which the bench goes no higher. */
   memoryReserveBytes: number;
+  /** Weeks of history backfilled before the levels, by age and sample spacing; empty: none. */
+  history: HistoryTier[];
   /** Results directory, relative to the project. */
   out: string;
   /** Work directory to keep (default: a temporary one, removed). */
@@ -43,6 +47,9 @@ export const BENCH_USAGE = `Usage: npm run bench [-- options]
   --synth-sizes 25,50,100  edge stacks of the synth-at-scale runs (default 25,50,100; "" skips)
   --targets-per-agent N  scrape targets each agent's generator is split into (default 10)
   --lag-limit S         lag p99 (seconds) above which a level does not hold (default 15, one scrape interval)
+  --history T           history backfilled into the bucket and compacted before the levels, as
+                        DAYS:STEP tiers by age (default 1:60s,7:5m,30:15m: a day at 60s, the
+                        week at 5m, 30 days at 15m); 0 skips it
   --out DIR             results directory (default bench/results)
   --dir DIR             keep the platform's data, configs and logs in DIR
 Durations are in minutes (fractions allowed). Writes <out>/<YYYY-MM-DD>.json, .md and .svg.`;
@@ -64,6 +71,7 @@ const DEFAULTS: BenchArgs = {
   valueInterval: "30s",
   lagLimitSeconds: 15,
   memoryReserveBytes: 4 * 2 ** 30,
+  history: [...DEFAULT_HISTORY],
   out: "bench/results",
 };
 
@@ -97,6 +105,18 @@ function queryLevels(flag: string, text: string | undefined): BenchArgs["queryLe
   return text;
 }
 
+/** `DAYS:STEP,...` history tiers (e.g. 1:60s,7:5m,30:15m), or none for "0". */
+function historyTiers(flag: string, text: string | undefined): HistoryTier[] {
+  if (text === undefined) throw new BenchArgsError(`${flag}: expected DAYS:STEP tiers, or 0`);
+  if (text.trim() === "0") return [];
+  return text.split(",").map((part) => {
+    const match = /^(\d+(?:\.\d+)?):(\d+[smh])$/.exec(part.trim());
+    const stepSeconds = match ? durationMs(match[2]) / 1000 : NaN;
+    if (!match || !(Number(match[1]) > 0) || !(stepSeconds >= 10)) throw new BenchArgsError(`${flag}: "${part}" is not DAYS:STEP with DAYS above 0 and a STEP of at least 10s (e.g. 1:60s,7:5m,30:15m)`);
+    return { fromDays: Number(match[1]), stepSeconds };
+  });
+}
+
 /** The options that take a value: how each reads it into the options. */
 const VALUE_FLAGS = new Map<string, (args: BenchArgs, flag: string, text: string | undefined) => void>([
   ["--levels", (a, f, t) => void (a.levels = list(f, t, 0.001))],
@@ -109,6 +129,7 @@ const VALUE_FLAGS = new Map<string, (args: BenchArgs, flag: string, text: string
   ["--synth-sizes", (a, f, t) => void (a.synthSizes = list(f, t, 1))],
   ["--targets-per-agent", (a, f, t) => void (a.targetsPerAgent = integer(f, t, 1))],
   ["--lag-limit", (a, f, t) => void (a.lagLimitSeconds = number(f, t, 0.1))],
+  ["--history", (a, f, t) => void (a.history = historyTiers(f, t))],
   ["--out", (a, f, t) => void (a.out = directory(f, t))],
   ["--dir", (a, f, t) => void (a.dir = directory(f, t))],
 ]);

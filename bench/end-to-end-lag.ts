@@ -22,6 +22,8 @@ export interface LagSummary {
   p50Seconds?: number;
   p99Seconds?: number;
   maxSeconds?: number;
+  /** Every reading, ascending: the distribution. */
+  sortedSeconds?: number[];
   /** The poll period: the resolution of every reading. */
   pollMs: number;
 }
@@ -50,7 +52,8 @@ export function lagsSince(agent: string, previous: number, newest: number, scrap
 export function summarizeLags(readings: readonly LagReading[], fromMs: number, toMs: number, pollMs: number): LagSummary {
   const seconds = readings.filter((r) => r.scrapedAt >= fromMs && r.scrapedAt < toMs).map((r) => r.lagMs / 1000);
   if (seconds.length === 0) return { samples: 0, pollMs };
-  return { samples: seconds.length, p50Seconds: percentile(seconds, 50), p99Seconds: percentile(seconds, 99), maxSeconds: Math.max(...seconds), pollMs };
+  const sortedSeconds = [...seconds].sort((a, b) => a - b);
+  return { samples: seconds.length, p50Seconds: percentile(seconds, 50), p99Seconds: percentile(seconds, 99), maxSeconds: sortedSeconds[sortedSeconds.length - 1], sortedSeconds, pollMs };
 }
 
 export class EndToEndLag {

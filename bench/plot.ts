@@ -1,7 +1,9 @@
 /**
- * The bench's plot, drawn as SVG text by this module so the bench needs no plotting program:
- * offered and ingested samples/s (left axis) and the end-to-end lag p50 and p99 (right axis,
- * dashed) against the load level (log2 x axis). Pure: levels in, SVG text out.
+ * The bench's plots, drawn as SVG text by this module so the bench needs no plotting program.
+ * svgPlot: offered and ingested samples/s (left axis) and the end-to-end lag p50 and p99
+ * (right axis, dashed) against the load level (log2 x axis). svgLatencyPlot: dashboard query
+ * latency by range, and the distribution of the end-to-end lag at each level. Pure: results
+ * in, SVG text out.
  */
 import { LagSummary } from "./end-to-end-lag";
 import { WindowSummary } from "./sampler";
@@ -148,6 +150,89 @@ export function svgPlot(levels: PlotLevel[], title: string): string {
     `<rect x="${FRAME.left}" y="${FRAME.top}" width="${FRAME.right - FRAME.left}" height="${FRAME.bottom - FRAME.top}" fill="none" stroke="#444"/>`,
     ...SERIES.flatMap((s) => seriesLines(sorted.map((l) => pointOf(l, s, x, y[s.axis])), s)),
     ...legend(SERIES),
+    text(WIDTH / 2, 30, title, `class="title" text-anchor="middle"`),
+  ];
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`, ...body, `</svg>`, ""].join("\n");
+}
+
+/** What the latency plot reads: each range's dashboard latency at 1x, each level's lag readings. */
+export interface LatencyPlotInput {
+  ranges: { range: string; coldP50Ms?: number; coldP99Ms?: number; cachedP50Ms?: number; cachedP99Ms?: number }[];
+  lags: { level: number; sortedSeconds: number[] }[];
+  goals: { queryP99Ms: number; lagSeconds: number };
+}
+
+const PANEL_GAP = 80;
+const HALF = (FRAME.right - FRAME.left - PANEL_GAP) / 2;
+const LEFT_PANEL = { left: FRAME.left, right: FRAME.left + HALF };
+const RIGHT_PANEL = { left: FRAME.left + HALF + PANEL_GAP, right: FRAME.right };
+const LATENCY_SERIES: { title: string; color: string; dash?: string; key: keyof LatencyPlotInput["ranges"][number] }[] = [
+  { title: "cold p99", color: "#d62728", key: "coldP99Ms" },
+  { title: "cold p50", color: "#ff9896", key: "coldP50Ms" },
+  { title: "cached p99", color: "#1f77b4", dash: "8 5", key: "cachedP99Ms" },
+  { title: "cached p50", color: "#aec7e8", dash: "8 5", key: "cachedP50Ms" },
+];
+const LEVEL_COLORS = ["#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+const framed = (panel: { left: number; right: number }) => `<rect x="${panel.left}" y="${FRAME.top}" width="${panel.right - panel.left}" height="${FRAME.bottom - FRAME.top}" fill="none" stroke="#444"/>`;
+const polyline = (points: { x: number; y: number }[], stroke: string) => `<polyline fill="none" ${stroke} points="${points.map((p) => `${coord(p.x)},${coord(p.y)}`).join(" ")}"/>`;
+
+/** Left panel: p50 and p99, cold and cached, per range on a log10 ms axis, and the goal. */
+function latencyPanel(input: LatencyPlotInput): string[] {
+  const values = input.ranges.flatMap((r) => LATENCY_SERIES.map((s) => r[s.key] as number | undefined)).filter(defined).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(input.goals.queryP99Ms, ...values)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(input.goals.queryP99Ms, ...values) * 1.1));
+  const y = (ms: number) => linearScale(Math.log10(lo), Math.log10(hi), FRAME.bottom, FRAME.top)(Math.log10(ms));
+  const x = (i: number) => LEFT_PANEL.left + ((i + 0.5) / input.ranges.length) * HALF;
+  const decades = Array.from({ length: Math.round(Math.log10(hi / lo)) + 1 }, (_, i) => lo * 10 ** i);
+  return [
+    ...decades.flatMap((d) => [line(LEFT_PANEL.left, y(d), LEFT_PANEL.right, y(d), `class="grid"`), text(LEFT_PANEL.left - 8, y(d) + 4, tickText(d), `text-anchor="end"`)]),
+    ...input.ranges.map((r, i) => text(x(i), FRAME.bottom + 20, r.range, `text-anchor="middle"`)),
+    line(LEFT_PANEL.left, y(input.goals.queryP99Ms), LEFT_PANEL.right, y(input.goals.queryP99Ms), `stroke="#000" stroke-dasharray="3 3"`),
+    text(LEFT_PANEL.right - 4, y(input.goals.queryP99Ms) - 6, `goal p99 ${input.goals.queryP99Ms} ms`, `text-anchor="end"`),
+    ...LATENCY_SERIES.flatMap((s) => {
+      const points = input.ranges.map((r, i) => ({ x: x(i), v: r[s.key] as number | undefined })).filter((p) => defined(p.v) && p.v > 0).map((p) => ({ x: p.x, y: y(p.v!) }));
+      const stroke = `stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}`;
+      return [polyline(points, stroke), ...points.map((p) => `<circle cx="${coord(p.x)}" cy="${coord(p.y)}" r="3.5" fill="${s.color}"/>`)];
+    }),
+    ...LATENCY_SERIES.map((s, i) => text(LEFT_PANEL.left + 10, FRAME.top + 18 + i * 18, `— ${s.title}`, `fill="${s.color}"`)),
+    text(LEFT_PANEL.left - 60, (FRAME.top + FRAME.bottom) / 2, "dashboard query latency (ms, log)", `text-anchor="middle" transform="rotate(-90 ${LEFT_PANEL.left - 60} ${coord((FRAME.top + FRAME.bottom) / 2)})"`),
+    text((LEFT_PANEL.left + LEFT_PANEL.right) / 2, HEIGHT - 20, "range (1x load)", `text-anchor="middle"`),
+  ];
+}
+
+/** Right panel: the share of probe values queryable within x seconds of their scrape, a step line per level, and the goal. */
+function lagPanel(input: LatencyPlotInput): string[] {
+  const longest = Math.max(input.goals.lagSeconds, ...input.lags.flatMap((l) => l.sortedSeconds));
+  const top = longest * 1.1;
+  const x = linearScale(0, top, RIGHT_PANEL.left, RIGHT_PANEL.right);
+  const y = linearScale(0, 1, FRAME.bottom, FRAME.top);
+  return [
+    ...niceTicks(top).flatMap((t) => [line(x(t), FRAME.top, x(t), FRAME.bottom, `class="grid"`), text(x(t), FRAME.bottom + 20, tickText(t), `text-anchor="middle"`)]),
+    ...[0, 0.25, 0.5, 0.75, 0.99, 1].map((f) => text(RIGHT_PANEL.left - 8, y(f) + 4, `${Math.round(f * 100)}%`, `text-anchor="end"`)),
+    line(RIGHT_PANEL.left, y(0.99), RIGHT_PANEL.right, y(0.99), `class="grid"`),
+    line(x(input.goals.lagSeconds), FRAME.top, x(input.goals.lagSeconds), FRAME.bottom, `stroke="#000" stroke-dasharray="3 3"`),
+    text(x(input.goals.lagSeconds) + 4, FRAME.bottom - 8, `goal p99 ${input.goals.lagSeconds} s`),
+    ...input.lags.flatMap((l, i) => {
+      const color = LEVEL_COLORS[i % LEVEL_COLORS.length];
+      const n = l.sortedSeconds.length;
+      const steps = l.sortedSeconds.flatMap((s, k) => [{ x: x(s), y: y(k / n) }, { x: x(s), y: y((k + 1) / n) }]);
+      return [polyline([{ x: x(0), y: y(0) }, ...steps, { x: x(top), y: y(1) }], `stroke="${color}" stroke-width="2"`), text(RIGHT_PANEL.right - 10, FRAME.top + 18 + 18 * i, `— ${l.level}x (${n} values)`, `text-anchor="end" fill="${color}"`)];
+    }),
+    text((RIGHT_PANEL.left + RIGHT_PANEL.right) / 2, HEIGHT - 20, "lag end to end, scrape to queryable (s)", `text-anchor="middle"`),
+  ];
+}
+
+/** The SVG of dashboard latency by range and the end-to-end lag distribution; throws when there is neither. */
+export function svgLatencyPlot(input: LatencyPlotInput, title: string): string {
+  if (input.ranges.length === 0 && input.lags.every((l) => l.sortedSeconds.length === 0)) throw new Error("svgLatencyPlot: expected query timings or lag readings, got neither");
+  const body = [
+    `<style>text { font: 13px sans-serif; fill: #222; } .title { font-size: 16px; } .grid { stroke: #ddd; stroke-width: 1; }</style>`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
+    framed(LEFT_PANEL),
+    framed(RIGHT_PANEL),
+    ...(input.ranges.length ? latencyPanel(input) : []),
+    ...lagPanel({ ...input, lags: input.lags.filter((l) => l.sortedSeconds.length > 0) }),
     text(WIDTH / 2, 30, title, `class="title" text-anchor="middle"`),
   ];
   return [`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`, ...body, `</svg>`, ""].join("\n");

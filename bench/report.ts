@@ -4,9 +4,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { svgPlot } from "./plot";
+import { LatencyPlotInput, svgLatencyPlot, svgPlot } from "./plot";
 import { LagSummary } from "./end-to-end-lag";
-import { LatencySummary, QueryTiming } from "./queries";
+import type { HistoryResult } from "./history-run";
+import { LatencySummary, QUERY_RANGES, QueryTiming, SeedQueryFigure } from "./queries";
 import { WindowSummary } from "./sampler";
 import { SynthScaleResult } from "./synth-scale";
 
@@ -17,6 +18,8 @@ export const SEED = {
   lagSeconds: 2,
   queryP99Ms: 850,
   agentMemoryBytes: 256 * 2 ** 20,
+  /** The bucket at the seed's retention (raw 7d, 5m 30d, 1h 180d). */
+  storageBytes: 340e9,
 } as const;
 
 export interface LevelResult {
@@ -30,7 +33,7 @@ export interface LevelResult {
   /** Scrape to queryable through Query, from the counter probe (bench/end-to-end-lag.ts). */
   endToEndLag?: LagSummary;
   verdict: Verdict;
-  queries?: { summary: LatencySummary[]; loadQuery: LatencySummary[]; timings: QueryTiming[] };
+  queries?: { summary: LatencySummary[]; loadQuery: LatencySummary[]; timings: QueryTiming[]; seedFigures?: SeedQueryFigure[] };
 }
 
 export interface Verdict {
@@ -84,6 +87,7 @@ export interface BenchResults {
   levels: LevelResult[];
   ceiling?: { level: number; activeSeries?: number; ingestedSamplesPerSecond?: number; appendedSamplesPerSecond?: number; stoppedBecause: string };
   synth: { runs: SynthScaleResult[]; scalingFactor?: number };
+  history?: HistoryResult;
   notes: string[];
 }
 
@@ -112,7 +116,7 @@ export function seedTable(results: BenchResults): TableRow[] {
     { what: "Lag end to end, scrape to queryable through Query, p99", seed: `${SEED.lagSeconds} s`, measured: `${fmt(base?.endToEndLag?.p99Seconds, 2)} s`, ratio: ratio(base?.endToEndLag?.p99Seconds, SEED.lagSeconds) },
     { what: "Remote-write queue lag p50 / p99 (the agents' gauges, in whole seconds)", seed: "", measured: `${fmt(w?.lagP50Seconds, 2)} / ${fmt(w?.lagP99Seconds, 2)} s`, ratio: "" },
   ];
-  for (const range of ["1h", "24h"]) {
+  for (const { name: range } of QUERY_RANGES) {
     for (const cache of ["cold", "cached"]) {
       const s = q(range, cache);
       rows.push({
@@ -124,9 +128,27 @@ export function seedTable(results: BenchResults): TableRow[] {
     }
   }
   const load = (range: string) => ["cold", "cached"].map((cache) => base?.queries?.loadQuery.find((s) => s.range === range && s.cache === cache));
-  for (const range of ["1h", "24h"]) {
+  for (const { name: range } of QUERY_RANGES) {
     const [cold, cached] = load(range);
     if (cold?.queries) rows.push({ what: `Query over every load series (not a dashboard query), ${range}, cold / cached`, seed: "", measured: `${fmt(cold.p50Ms)} / ${fmt(cached?.p50Ms)} ms`, ratio: "" });
+  }
+  for (const f of base?.queries?.seedFigures ?? []) {
+    const handlers = Object.entries(f.p99SecondsByHandler);
+    rows.push({
+      what: `The seeds' figure after the ${f.range} queries: Query's p99 over 5m by handler (the seeds' thanos_query_api_* histogram: ${f.seedExprSeries} series)`,
+      seed: `${SEED.queryP99Ms} ms`,
+      measured: handlers.length ? handlers.map(([h, v]) => `${h} ${fmt(v * 1000)} ms`).join(", ") : "n/a",
+      ratio: ratio(f.p99SecondsByHandler.query_range === undefined ? undefined : f.p99SecondsByHandler.query_range * 1000, SEED.queryP99Ms),
+    });
+  }
+  const p = results.history?.projection;
+  if (p) {
+    rows.push({
+      what: `Bucket at the seed's retention (raw ${p.retention.raw}, 5m ${p.retention["5m"]}, 1h ${p.retention["1h"]}), projected from the compacted history`,
+      seed: `${fmt(p.seedBytes / 1e9)} GB`,
+      measured: `${fmt(p.totalBytes === undefined ? undefined : p.totalBytes / 1e9, 1)} GB`,
+      ratio: p.ratio === undefined ? "n/a" : p.ratio.toFixed(2),
+    });
   }
   rows.push(
     { what: "Agent memory (largest agent's peak RSS)", seed: `${fmt(mib(SEED.agentMemoryBytes))} MiB`, measured: `${fmt(mib(w?.agentRssMaxBytes))} MiB`, ratio: ratio(w?.agentRssMaxBytes, SEED.agentMemoryBytes) },
@@ -171,6 +193,27 @@ export function agentsTable(level: LevelResult): string {
   return lines.join("\n") + "\n";
 }
 
+/** The history: what was written, how long the Compactor took, and the bucket per resolution with its projection. */
+export function historySection(history: HistoryResult): string[] {
+  const b = history.backfill;
+  const p = history.projection;
+  const gb = (bytes: number | undefined) => `${fmt(bytes === undefined ? undefined : bytes / 1e9, 1)} GB`;
+  return [
+    "## History and storage",
+    "",
+    `${fmt(history.series)} series (the 1x load's) x ${fmt(history.samplesPerSeries)} samples each: ${history.segments.map((s) => `${new Date(s.startMs).toISOString().slice(0, 16)}Z to ${new Date(s.endMs).toISOString().slice(0, 16)}Z every ${s.stepMs / 1000}s`).join("; ")}.`,
+    `Written and uploaded in ${fmt(b.seconds)} s (${fmt(b.blocks)} blocks, ${fmt(b.samples)} samples, ${fmt(b.bytes / 2 ** 20)} MiB); compacted, downsampled and aged out by the Compactor in ${fmt(history.compactionSeconds)} s.${history.matchesLive === false ? " Its series did not line up with the live ones at Query." : ""}`,
+    "",
+    "Downsampled blocks count their samples as windows of aggregates (count, sum, min, max, counter), so their bytes are per window.",
+    "",
+    "| resolution | blocks | series | samples (raw) or windows | bytes | bytes per sample or window | projected at the seed's retention |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...history.usage.map((u) => `| ${u.resolution} | ${fmt(u.blocks)} | ${fmt(u.series)} | ${fmt(u.samples)} | ${fmt(u.bytes / 2 ** 20, 1)} MiB | ${fmt(u.bytesPerSample, 2)} | ${gb(p.bytes[u.resolution])} (${p.retention[u.resolution]}) |`),
+    `| total | | | | | | ${gb(p.totalBytes)} against the seed's ${gb(p.seedBytes)} |`,
+    "",
+  ];
+}
+
 const loadAverage = (averages: number[]) => averages.map((x) => x.toFixed(2)).join(" ");
 
 export function markdownReport(results: BenchResults): string {
@@ -187,18 +230,39 @@ export function markdownReport(results: BenchResults): string {
     "",
     levelsTable(results.levels),
     ...results.levels.flatMap((l) => [`## Agents at ${l.level}x`, "", agentsTable(l)]),
+    ...(results.history ? historySection(results.history) : []),
     ...results.notes.map((n) => `- ${n}`),
     "",
   ].join("\n");
 }
 
-/** Writes `<date>.json`, `<date>.md` and, when a level ran, `<date>.svg`; returns the paths written. */
-export function writeResults(dir: string, results: BenchResults): { json: string; markdown: string; svg?: string } {
+/** The latency plot's input: the 1x level's latency by range and every level's lag readings. */
+export function latencyPlotInput(results: BenchResults): LatencyPlotInput {
+  const summary = results.levels.find((l) => l.level === 1)?.queries?.summary ?? [];
+  const of = (range: string, cache: string) => summary.find((s) => s.range === range && s.cache === cache);
+  return {
+    ranges: QUERY_RANGES.filter((r) => of(r.name, "cold")).map((r) => ({
+      range: r.name,
+      coldP50Ms: of(r.name, "cold")?.p50Ms,
+      coldP99Ms: of(r.name, "cold")?.p99Ms,
+      cachedP50Ms: of(r.name, "cached")?.p50Ms,
+      cachedP99Ms: of(r.name, "cached")?.p99Ms,
+    })),
+    lags: results.levels.map((l) => ({ level: l.level, sortedSeconds: l.endToEndLag?.sortedSeconds ?? [] })),
+    goals: { queryP99Ms: SEED.queryP99Ms, lagSeconds: SEED.lagSeconds },
+  };
+}
+
+/** Writes `<date>.json`, `<date>.md`, and when a level ran `<date>.svg`, and `<date>-latency.svg` when there are query timings or lag readings; returns the paths written. */
+export function writeResults(dir: string, results: BenchResults): { json: string; markdown: string; svg?: string; latencySvg?: string } {
   fs.mkdirSync(dir, { recursive: true });
   const base = path.join(dir, results.date);
-  const files = { json: `${base}.json`, markdown: `${base}.md`, svg: results.levels.length ? `${base}.svg` : undefined };
+  const latency = latencyPlotInput(results);
+  const anyLatency = latency.ranges.length > 0 || latency.lags.some((l) => l.sortedSeconds.length > 0);
+  const files = { json: `${base}.json`, markdown: `${base}.md`, svg: results.levels.length ? `${base}.svg` : undefined, latencySvg: anyLatency ? `${base}-latency.svg` : undefined };
   fs.writeFileSync(files.json, JSON.stringify(results, null, 2) + "\n");
   fs.writeFileSync(files.markdown, markdownReport(results));
   if (files.svg) fs.writeFileSync(files.svg, svgPlot(results.levels, `Loopback platform, ${results.date}: throughput and end-to-end lag against load`));
+  if (files.latencySvg) fs.writeFileSync(files.latencySvg, svgLatencyPlot(latency, `Loopback platform, ${results.date}: dashboard latency by range (1x) and end-to-end lag distribution`));
   return files;
 }

@@ -1,9 +1,9 @@
 /**
- * History the loopback platform cannot grow in minutes: a raw TSDB block of days-old samples,
- * written with promtool and uploaded to the Thanos bucket as a receiver would have uploaded
- * it (Thanos block metadata with the receiver's external labels, a block id from its own
- * time). The Compactor then treats it like any other block: downsamples it, applies
- * retention, and the Store Gateway serves what is left.
+ * History the loopback platform cannot grow in minutes: raw TSDB blocks of days-old samples
+ * (written with promtool here, or by the bench's `loadgen backfill`), uploaded to the Thanos
+ * bucket as a receiver would have uploaded them (Thanos block metadata with the receiver's
+ * external labels, a block id from its own time). The Compactor then treats them like any
+ * other block: downsamples them, applies retention, and the Store Gateway serves what is left.
  */
 import { execFile } from "child_process";
 import { randomBytes } from "crypto";
@@ -82,15 +82,28 @@ export async function uploadHistoricalBlock(dir: string, bucket: { client: Minio
   await run(requireTool("promtool"), ["tsdb", "create-blocks-from", "openmetrics", `--max-block-duration=${maxBlockHours}h`, input, out]);
   const made = fs.readdirSync(out).filter((d) => fs.existsSync(path.join(out, d, "meta.json")));
   if (made.length !== 1) throw new Error(`promtool cut the history into ${made.length} blocks; choose a window inside one ${maxBlockHours}h block`);
-  const blockDir = path.join(out, made[0]);
-  const id = ulidAt(block.endMs);
+  const id = await uploadBlock(bucket, path.join(out, made[0]), block.externalLabels, block.endMs);
+  fs.rmSync(work, { recursive: true, force: true });
+  return id;
+}
+
+/**
+ * Uploads a TSDB block directory under a block id as old as `endMs` (the Compactor's
+ * consistency delay reads a block's age from its id), with Thanos block metadata: the
+ * external labels, raw resolution, source receive. Returns the block id.
+ */
+export async function uploadBlock(bucket: { client: Minio.Client; name: string }, blockDir: string, externalLabels: Record<string, string>, endMs: number): Promise<string> {
+  const id = ulidAt(endMs);
   const meta = JSON.parse(fs.readFileSync(path.join(blockDir, "meta.json"), "utf8")) as Record<string, unknown>;
   meta.ulid = id;
-  meta.thanos = { labels: block.externalLabels, downsample: { resolution: 0 }, source: "receive" };
+  meta.thanos = { labels: externalLabels, downsample: { resolution: 0 }, source: "receive" };
   fs.writeFileSync(path.join(blockDir, "meta.json"), JSON.stringify(meta, null, 2));
   // Data first, meta.json last: a block without meta.json is a partial upload to every reader.
   const files = ["index", ...fs.readdirSync(path.join(blockDir, "chunks")).map((c) => `chunks/${c}`), "meta.json"];
-  for (const file of files) await bucket.client.fPutObject(bucket.name, `${id}/${file}`, path.join(blockDir, file));
-  fs.rmSync(work, { recursive: true, force: true });
+  for (const file of files) {
+    await bucket.client.fPutObject(bucket.name, `${id}/${file}`, path.join(blockDir, file)).catch((err: Error) => {
+      throw new Error(`uploading ${bucket.name}/${id}/${file}: ${err.message}`);
+    });
+  }
   return id;
 }

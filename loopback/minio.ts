@@ -76,7 +76,10 @@ export async function startMinioServer(dir: string, region: string): Promise<Min
     admin,
     users: {},
     region,
-    client: (credentials) => new Minio.Client({ endPoint: LOOPBACK_HOST, port: apiPort, useSSL: false, region, accessKey: credentials.accessKey, secretKey: credentials.secretKey }),
+    // One PUT per object up to 512 MiB (a TSDB chunk file's largest): in parts, minio-js would
+    // first list the bucket's multipart uploads, which the program's bucket policies do not allow.
+    client: (credentials) =>
+      new Minio.Client({ endPoint: LOOPBACK_HOST, port: apiPort, useSSL: false, region, accessKey: credentials.accessKey, secretKey: credentials.secretKey, partSize: 512 * 2 ** 20 }),
   };
 }
 

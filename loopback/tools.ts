@@ -71,7 +71,7 @@ export const TOOLS = {
   mc: { dir: "mc", module: "github.com/minio/mc", binaries: ["mc"] },
   nodeExporter: { dir: "node-exporter", module: "github.com/prometheus/node_exporter", binaries: ["node_exporter"] },
   // The benchmark's scrape target, avalanche's shape; the module proxy does not serve avalanche itself.
-  loadgen: { dir: "loadgen", module: "multicluster-metrics/tools/loadgen", binaries: ["loadgen"], localSources: ["main.go", "families.go"] },
+  loadgen: { dir: "loadgen", module: "multicluster-metrics/tools/loadgen", binaries: ["loadgen"], localSources: ["main.go", "families.go", "backfill.go"] },
   // The real Pulumi engine (engine tests, loopback/engine/): the CLI, the Node.js language host
   // (the newest sdk that still holds it as a package) and the Kubernetes provider.
   pulumi: {

@@ -17,6 +17,7 @@ import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_
 import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
 import { BenchResults, ceilingOf, LevelResult, markdownTable, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { EndToEndLag } from "../bench/end-to-end-lag";
+import { HistoryResult, historyMatchesLive, runHistory } from "../bench/history-run";
 import { Sampler, summarize } from "../bench/sampler";
 import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
@@ -96,15 +97,17 @@ function memoryGuard(run: LevelRun, previous: LevelResult | undefined, level: nu
 /** Times the dashboard queries (and the one over every load series) through the Query Frontend while the level's load runs. */
 async function timeQueries(run: LevelRun, level: number): Promise<LevelResult["queries"]> {
   Object.assign(run.progress, { phase: "queries", phaseEnds: Date.now() });
-  const timings = await measureQueries({
+  const { timings, seedFigures } = await measureQueries({
     queryFrontendUrl: run.platform.urls.queryFrontend,
+    queryUrl: run.platform.urls.query,
     queryFrontend: run.platform.processes.queryFrontend,
     queries: [...run.queries, LOAD_QUERY],
     progress: (done, total) => done % 20 === 0 && log(`level ${level}x queries: ${done}/${total}`),
   });
-  const queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings };
+  const queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings, seedFigures };
   for (const s of queries.summary) log(`level ${level}x dashboard queries ${s.range} ${s.cache}: p50 ${s.p50Ms?.toFixed(0)} ms, p99 ${s.p99Ms?.toFixed(0)} ms, ${s.errors} errors`);
   for (const s of queries.loadQuery) log(`level ${level}x query over every load series ${s.range} ${s.cache}: ${s.p50Ms?.toFixed(0)} ms${s.errors ? " (failed)" : ""}`);
+  for (const f of seedFigures) log(`level ${level}x after ${f.range}: Query's p99 ${Object.entries(f.p99SecondsByHandler).map(([h, v]) => `${h} ${(v * 1000).toFixed(0)} ms`).join(", ") || "n/a"}`);
   return queries;
 }
 
@@ -139,7 +142,13 @@ async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> 
   return result;
 }
 
-async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
+interface PlatformRun {
+  levels: LevelResult[];
+  stoppedBecause: string;
+  history?: HistoryResult;
+}
+
+async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: BenchArgs, generators: Map<string, LoadGenerator>, began: number, notes: string[]): Promise<PlatformRun> {
   const sampler = new Sampler(
     platform.agents.map((a) => ({ name: a.plan.name, url: a.url })),
     platform.receivers.map((r) => ({ name: r.pod, url: `http://${loopback(r.ports.http)}` })),
@@ -151,8 +160,13 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
   const progressTimer = startProgress(sampler, progress);
   const levels: LevelResult[] = [];
   let stoppedBecause = "";
+  let history: HistoryResult | undefined;
   try {
     const baseline = await measureBaseline(sampler);
+    if (args.history.length > 0) {
+      Object.assign(progress, { phase: "history", phaseEnds: Date.now() + 15 * 60_000 });
+      history = await runHistory({ platform, generators, baseline, tiers: args.history, shards: args.targetsPerAgent, log });
+    }
     const run: LevelRun = { platform, args, generators, sampler, lag, progress, baseline, queries: dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack) };
     const planned = [...args.levels];
     for (let i = 0; i < planned.length; i++) {
@@ -165,6 +179,10 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
       }
       const result = await measureLevel(run, level);
       levels.push(result);
+      if (history && history.matchesLive === undefined) {
+        history.matchesLive = await historyMatchesLive(platform.urls.query, platform.fleet.agents.length);
+        if (!history.matchesLive) notes.push("The history's series and the live ones did not line up as one series per agent at Query: their labels differ, so ranges over both read twice the series.");
+      }
       if (!result.verdict.holds) {
         stoppedBecause = `${level}x did not hold: ${result.verdict.reasons.join("; ")}`;
         break;
@@ -177,7 +195,7 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
     sampler.stop();
     lag.stop();
   }
-  return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held` };
+  return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held`, history };
 }
 
 /** The options, or exit 2 with the usage when they are wrong. */
@@ -214,7 +232,7 @@ async function startGenerators(dir: string, agents: AgentPlan[], args: BenchArgs
 const stopGenerators = (generators: Map<string, LoadGenerator>) => Promise.all([...generators.values()].map((g) => g.process.stop()));
 
 /** The platform on loopback with a generator per agent, run through the levels, then stopped (also on Ctrl-C). */
-async function benchPlatform(dir: string, args: BenchArgs, began: number, notes: string[]): Promise<{ levels: LevelResult[]; stoppedBecause: string }> {
+async function benchPlatform(dir: string, args: BenchArgs, began: number, notes: string[]): Promise<PlatformRun> {
   const synthDir = path.join(dir, "synth");
   log("synth: the program's output for every stack file");
   await runSynth(synthDir);
@@ -251,7 +269,9 @@ async function benchPlatform(dir: string, args: BenchArgs, began: number, notes:
 /** How to read the figures, after the notes the run itself added. */
 function methodNotes(args: BenchArgs): string[] {
   return [
-    "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
+    args.history.length > 0
+      ? `History: the 1x load's series backfilled for ${Math.max(...args.history.map((t) => t.fromDays))} days before the load, ending an hour before it, then compacted, downsampled and aged out by the Compactor with the program's flags. The time axis is compressed: a real fleet samples every ${SEED_SCRAPE_INTERVAL_SECONDS}s, the history ${args.history.map((t) => `every ${t.stepSeconds}s back to ${t.fromDays} day(s)`).join(", ")}. So a panel reads ${args.history.map((t) => `${Math.round(t.stepSeconds / SEED_SCRAPE_INTERVAL_SECONDS)}x fewer raw samples over the history back to ${t.fromDays} day(s)`).join(", ")} than over a real fleet's, and a 5m block holds one aggregate per sample where the step exceeds 5m; the series, their labels and the block layout are a real fleet's. The 1h range reads only the live minutes.`
+      : "The platform is minutes old when queried: a 24h range query covers the whole path (Query Frontend splitting and caching, Query, every store) but only minutes of data.",
     `A level holds with no failed, dropped or rejected samples, end-to-end lag p99 within ${args.lagLimitSeconds}s and at least 95% of the offered samples/s ingested; ${
       args.maxLevel > 0 ? `the levels double past the last one listed until one does not hold (at most ${args.maxLevel}x)` : "only the listed levels run"
     }.`,
@@ -268,6 +288,7 @@ interface BenchRun {
   loadAverageStart: number[];
   levels: LevelResult[];
   stoppedBecause: string;
+  history?: HistoryResult;
   synthRuns: SynthScaleResult[];
   notes: string[];
 }
@@ -295,6 +316,7 @@ function benchResults(run: BenchRun): BenchResults {
       stoppedBecause: run.stoppedBecause,
     },
     synth: { runs: run.synthRuns, scalingFactor: scalingFactor(run.synthRuns) },
+    history: run.history,
     notes: [...run.notes, ...methodNotes(run.args)],
   };
 }
@@ -312,15 +334,16 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   log(`work dir ${dir}; load average ${loadAverageStart.map((x) => x.toFixed(2)).join(" ")}`);
 
-  const { levels, stoppedBecause } = args.levels.length > 0 ? await benchPlatform(dir, args, started.getTime(), notes) : { levels: [], stoppedBecause: "no level ran" };
+  const { levels, stoppedBecause, history }: PlatformRun = args.levels.length > 0 ? await benchPlatform(dir, args, started.getTime(), notes) : { levels: [], stoppedBecause: "no level ran" };
   const synthRuns = args.synthSizes.length ? await measureSynthScale(args.synthSizes, log) : [];
-  const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, synthRuns, notes });
+  const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, history, synthRuns, notes });
   const files = writeResults(path.resolve(PROJECT_DIR, args.out), results);
   if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
   console.log("\n" + markdownTable(seedTable(results)));
   log(`results: ${files.json}`);
   log(`table:   ${files.markdown}`);
   if (files.svg) log(`plot:    ${files.svg}`);
+  if (files.latencySvg) log(`plot:    ${files.latencySvg}`);
 }
 
 main().catch((err) => {

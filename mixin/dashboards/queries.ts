@@ -8,11 +8,22 @@ import { Dashboard } from ".";
 /** Grafana's built-in variables at a short range (the loopback platform is minutes old), the dashboards' own at "All" (their allValue). */
 const ALL_VALUES: Record<string, string> = { __rate_interval: "1m", __interval: "1m", __range: "1h", cluster: ".*", tenant: ".*" };
 
-export function substituteAll(expr: string): string {
+/**
+ * Grafana's built-in variables for a panel over `rangeSeconds` at `stepSeconds`: $__interval
+ * is the step, $__rate_interval the larger of step plus the data source's scrape interval and
+ * four scrape intervals, $__range the range.
+ */
+export function grafanaVariables(rangeSeconds: number, stepSeconds: number, scrapeSeconds: number): Record<string, string> {
+  return { __interval: `${stepSeconds}s`, __rate_interval: `${Math.max(stepSeconds + scrapeSeconds, 4 * scrapeSeconds)}s`, __range: `${rangeSeconds}s` };
+}
+
+/** The expression with every variable replaced: `builtIns` override the short-range defaults. */
+export function substituteAll(expr: string, builtIns: Record<string, string> = {}): string {
+  const values = { ...ALL_VALUES, ...builtIns };
   return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
-    if (!(name in ALL_VALUES)) throw new Error(`unknown template variable $${name} in ${expr}`);
-    return ALL_VALUES[name];
+    if (!(name in values)) throw new Error(`unknown template variable $${name} in ${expr}`);
+    return values[name];
   });
 }
 

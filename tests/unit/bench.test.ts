@@ -2,8 +2,8 @@
 import { BenchArgsError, parseBenchArgs } from "../../bench/args";
 import { generatorSize, loadgenArgs, seriesPerNode, seriesShares, shardTargets } from "../../bench/load";
 import { parseExposition, sumOf } from "../../bench/metrics";
-import { dashboardQueriesFromPlan, QueryTiming, summarizeQueries } from "../../bench/queries";
-import { svgPlot } from "../../bench/plot";
+import { dashboardQueriesFromPlan, exprFor, QUERY_RANGES, QueryTiming, summarizeQueries } from "../../bench/queries";
+import { svgLatencyPlot, svgPlot } from "../../bench/plot";
 import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownReport, markdownTable, SEED, seedTable, verdict, writeResults } from "../../bench/report";
 import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../../bench/sampler";
 import { increase, percentile, ratePerSecond } from "../../bench/stats";
@@ -290,13 +290,21 @@ describe("verdict and ceiling", () => {
     expect(md).toContain("- a note the run added");
   });
 
-  test("the results are written as JSON, Markdown and an SVG plot; no plot when no level ran", () => {
+  test("the results are written as JSON, Markdown and two SVG plots; no plot when no level ran", () => {
     const dir = scratchDir("bench-results-");
-    const files = writeResults(dir, results([level(1, true), level(2, true)]));
-    expect(files).toEqual({ json: path.join(dir, "2026-12-01.json"), markdown: path.join(dir, "2026-12-01.md"), svg: path.join(dir, "2026-12-01.svg") });
+    const withLag = (l: LevelResult): LevelResult => ({ ...l, endToEndLag: { samples: 3, p50Seconds: 1, p99Seconds: 1.5, sortedSeconds: [0.5, 1, 1.5], pollMs: 200 } });
+    const files = writeResults(dir, results([withLag(level(1, true)), level(2, true)]));
+    expect(files).toEqual({
+      json: path.join(dir, "2026-12-01.json"),
+      markdown: path.join(dir, "2026-12-01.md"),
+      svg: path.join(dir, "2026-12-01.svg"),
+      latencySvg: path.join(dir, "2026-12-01-latency.svg"),
+    });
     expect(JSON.parse(fs.readFileSync(files.json, "utf8")).machine.note).toBeUndefined();
     expect(fs.readFileSync(files.svg!, "utf8")).toMatch(/^<svg [^>]*viewBox=/);
-    expect(writeResults(scratchDir("bench-results-"), results([])).svg).toBeUndefined();
+    expect(fs.readFileSync(files.latencySvg!, "utf8")).toMatch(/^<svg [^>]*viewBox=/);
+    expect(writeResults(scratchDir("bench-results-"), results([]))).toMatchObject({ svg: undefined, latencySvg: undefined });
+    expect(writeResults(scratchDir("bench-results-"), results([level(1, true)])).latencySvg).toBeUndefined();
   });
 });
 
@@ -347,6 +355,29 @@ describe("plot", () => {
     expect(svg.match(/<circle /g)).toHaveLength(3 + 2 * 3);
   });
 
+  test("latency by range on a log axis with the goal, and a lag distribution per level that reaches 100%", () => {
+    const svg = svgLatencyPlot(
+      {
+        ranges: [
+          { range: "1h", coldP50Ms: 40, coldP99Ms: 900, cachedP50Ms: 5, cachedP99Ms: 30 },
+          { range: "30d", coldP50Ms: 300, coldP99Ms: 4000, cachedP50Ms: 8, cachedP99Ms: 50 },
+        ],
+        lags: [
+          { level: 1, sortedSeconds: [0.5, 1, 1.5, 2.5] },
+          { level: 2, sortedSeconds: [] },
+        ],
+        goals: { queryP99Ms: 850, lagSeconds: 2 },
+      },
+      "t",
+    );
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    for (const label of [">1h<", ">30d<", ">goal p99 850 ms<", ">goal p99 2 s<", ">— 1x (4 values)<", ">1,000<", ">10,000<"]) expect(svg).toContain(label);
+    expect(svg).not.toContain("2x (");
+    // Four latency lines of two points, one lag step line: origin, two points per value, the right edge.
+    expect(polylines(svg).map((points) => points.length)).toEqual([2, 2, 2, 2, 2 + 2 * 4]);
+    expect(() => svgLatencyPlot({ ranges: [], lags: [], goals: { queryP99Ms: 850, lagSeconds: 2 } }, "t")).toThrow("expected query timings or lag readings");
+  });
+
   test("no level, or a level the log2 axis cannot place, is refused", () => {
     expect(() => svgPlot([], "t")).toThrow("svgPlot: expected at least one level, got none");
     expect(() => svgPlot([level(0)], "t")).toThrow("expected levels above 0 (the x axis is log2), got 0");
@@ -358,6 +389,16 @@ describe("options", () => {
     const d = parseBenchArgs([]);
     expect(d).toMatchObject({ levels: [1, 2, 4], minutes: 5, warmupMinutes: 2, levelMinutes: 2, synthSizes: [25, 50, 100], queries: true });
     expect(parseBenchArgs(["--minutes", "2", "--levels", "1,2,4,8", "--synth-sizes", "", "--no-queries"])).toMatchObject({ minutes: 2, levels: [1, 2, 4, 8], synthSizes: [], queries: false });
+    expect(d.history).toEqual([
+      { fromDays: 1, stepSeconds: 60 },
+      { fromDays: 7, stepSeconds: 300 },
+      { fromDays: 30, stepSeconds: 900 },
+    ]);
+    expect(parseBenchArgs(["--history", "2:30s,10:10m"]).history).toEqual([
+      { fromDays: 2, stepSeconds: 30 },
+      { fromDays: 10, stepSeconds: 600 },
+    ]);
+    expect(parseBenchArgs(["--history", "0"]).history).toEqual([]);
   });
 
   test("bad options are named", () => {
@@ -366,17 +407,22 @@ describe("options", () => {
     expect(() => parseBenchArgs(["--levels", "", "--synth-sizes", ""])).toThrow("nothing to measure");
     expect(() => parseBenchArgs(["--fast"])).toThrow("unknown argument --fast");
     expect(() => parseBenchArgs(["--targets-per-agent", "2.5"])).toThrow("--targets-per-agent: expected a whole number, got 2.5");
+    expect(() => parseBenchArgs(["--history", "7:5"])).toThrow('--history: "7:5" is not DAYS:STEP');
+    expect(() => parseBenchArgs(["--history", "1:1s"])).toThrow("a STEP of at least 10s");
   });
 });
 
 describe("dashboards and synth at scale", () => {
-  test("every dashboard query comes from the synth's dashboard ConfigMaps, variables substituted", async () => {
+  test("every dashboard query comes from the synth's dashboard ConfigMaps; each range substitutes Grafana's variables", async () => {
     const outDir = path.join(scratchDir("bench-dashboards-"), "out");
     await synthesize({ stackDir: PROJECT_DIR, outDir, stacks: ["cluster-01"] });
     const queries = dashboardQueriesFromPlan(path.join(outDir, "cluster-01", "plan.json"));
     expect(new Set(queries.map((q) => q.uid)).size).toBe(6);
     expect(queries.length).toBeGreaterThan(30);
-    expect(queries.every((q) => !q.expr.includes("$"))).toBe(true);
+    for (const range of QUERY_RANGES) expect(queries.filter((q) => exprFor(q.expr, range).includes("$"))).toEqual([]);
+    const rated = queries.find((q) => q.expr.includes("$__rate_interval"))!;
+    // Grafana: the larger of step + the data source's 30s minimum interval and four of them.
+    expect(QUERY_RANGES.map((r) => /\[(\d+s)\]/.exec(exprFor(rated.expr, r))?.[1])).toEqual(["120s", "120s", "630s", "3630s"]);
   });
 
   test("a generated edge stack file is a valid edge of cluster-01", () => {

@@ -19,7 +19,7 @@ test("each value the newest moved past is timed from its own scrape", () => {
 
 test("the summary covers the values scraped in the window, in seconds, with the poll period as resolution", () => {
   const readings = [1_000, 3_000, 5_000, 7_000].map((at, i) => ({ agent: "a", scrapedAt: at, lagMs: (i + 1) * 100 }));
-  expect(summarizeLags(readings, 3_000, 7_000, 200)).toEqual({ samples: 2, p50Seconds: 0.25, p99Seconds: expect.closeTo(0.299, 3), maxSeconds: 0.3, pollMs: 200 });
+  expect(summarizeLags(readings, 3_000, 7_000, 200)).toEqual({ samples: 2, p50Seconds: 0.25, p99Seconds: expect.closeTo(0.299, 3), maxSeconds: 0.3, sortedSeconds: [0.2, 0.3], pollMs: 200 });
   expect(summarizeLags(readings, 8_000, 9_000, 200)).toEqual({ samples: 0, pollMs: 200 });
 });
 

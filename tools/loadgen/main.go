@@ -19,6 +19,8 @@
 // number of nodes whose series come closest to N (same port, no restart; nodes kept keep
 // their values). /metrics?shard=I&shards=N serves only the nodes n with n % N == I, so one
 // process can be N scrape targets, which a Prometheus scrapes at N offsets within its interval.
+//
+// `loadgen backfill` writes the same series as history blocks instead (backfill.go).
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -137,18 +140,32 @@ func (g *generator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf)
 }
 
+// shapeFlags registers the simulated node's shape on fs.
+func shapeFlags(fs *flag.FlagSet) *shape {
+	sh := &shape{}
+	fs.IntVar(&sh.cpus, "cpus-per-node", 4, "CPUs per node")
+	fs.IntVar(&sh.pods, "pods-per-node", 10, "pods per node")
+	fs.IntVar(&sh.containers, "containers-per-pod", 2, "containers per pod")
+	fs.IntVar(&sh.volumes, "volumes-per-node", 2, "persistent volumes per node")
+	return sh
+}
+
+func (sh shape) invalid() bool {
+	return sh.cpus < 1 || sh.pods < 0 || sh.containers < 1 || sh.volumes < 0
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "backfill" {
+		backfillMain(os.Args[2:])
+		return
+	}
 	listen := flag.String("listen-address", "127.0.0.1:9001", "address to serve /metrics on")
 	series := flag.Int("series", 0, "series to serve, as the number of nodes that comes closest")
-	sh := shape{}
-	flag.IntVar(&sh.cpus, "cpus-per-node", 4, "CPUs per node")
-	flag.IntVar(&sh.pods, "pods-per-node", 10, "pods per node")
-	flag.IntVar(&sh.containers, "containers-per-pod", 2, "containers per pod")
-	flag.IntVar(&sh.volumes, "volumes-per-node", 2, "persistent volumes per node")
+	sh := shapeFlags(flag.CommandLine)
 	valueInterval := flag.Duration("value-interval", 30*time.Second, "how often counters grow and gauges are redrawn")
 	printSeries := flag.Bool("print-series-per-node", false, "print the series per node for this shape and exit")
 	flag.Parse()
-	if *series < 0 || sh.cpus < 1 || sh.pods < 0 || sh.containers < 1 || sh.volumes < 0 || *valueInterval <= 0 {
+	if *series < 0 || sh.invalid() || *valueInterval <= 0 {
 		log.Fatal("series, pods-per-node and volumes-per-node must be at least 0, cpus-per-node and containers-per-pod at least 1, value-interval positive")
 	}
 	if *printSeries {
@@ -156,7 +173,7 @@ func main() {
 		return
 	}
 
-	g := &generator{shape: sh, rand: rand.New(rand.NewPCG(0, 2))}
+	g := &generator{shape: *sh, rand: rand.New(rand.NewPCG(0, 2))}
 	g.resize(sh.nodesFor(*series))
 	go func() {
 		for range time.Tick(*valueInterval) {
