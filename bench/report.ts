@@ -120,7 +120,7 @@ export function seedTable(results: BenchResults): TableRow[] {
     for (const cache of ["cold", "cached"]) {
       const s = q(range, cache);
       rows.push({
-        what: `Query latency p50 / p99, ${range}, ${cache}${s?.errors ? ` (${s.errors} errors)` : ""}`,
+        what: `Query latency p50 / p99, ${range}, ${cache}${s?.errors ? ` (${s.errors} failed, left out of the percentiles)` : ""}`,
         seed: `${SEED.queryP99Ms} ms (p99)`,
         measured: `${fmt(s?.p50Ms)} / ${fmt(s?.p99Ms)} ms`,
         ratio: ratio(s?.p99Ms, SEED.queryP99Ms),

@@ -4,7 +4,7 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { backfillArgs, BucketBlock, compactionDone, DEFAULT_HISTORY, historyLabels, historySegments, samplesPerSeries } from "../../bench/history";
 import { seriesPerNode, sizeForSeries } from "../../bench/load";
-import { SEED } from "../../bench/report";
+import { historySection, SEED } from "../../bench/report";
 import { projectStorage, storageUsage } from "../../bench/storage";
 import { AgentPlan } from "../../loopback/synth-plan";
 import { describeWithTool, scratchDir } from "../support";
@@ -104,6 +104,17 @@ describe("storage", () => {
     expect(p.totalBytes).toBeCloseTo(p.bytes.raw! + p.bytes["5m"]! + p.bytes["1h"]!, -3);
     expect(p.ratio).toBeCloseTo(p.totalBytes! / 340e9, 6);
     expect(projectStorage(usage.slice(0, 1), SEED, { raw: "7d", "5m": "30d", "1h": "180d" }).totalBytes).toBeUndefined();
+  });
+
+  test("the report's history section: what was written, the Compactor's time, a row per resolution and the projected total", () => {
+    const projection = projectStorage(usage, SEED, { raw: "7d", "5m": "30d", "1h": "180d" });
+    const segments = [{ startMs: Date.UTC(2026, 10, 7), endMs: Date.UTC(2026, 11, 7), stepMs: 900_000 }];
+    const md = historySection({ tiers: [], segments, series: 1000, samplesPerSeries: 2880, backfill: { seconds: 12, blocks: 3, samples: 2_880_000, bytes: 2 ** 30 }, compactionSeconds: 40, usage, projection, matchesLive: true }).join("\n");
+    expect(md).toContain("1,000 series (the 1x load's) x 2,880 samples each: 2026-11-07T00:00Z to 2026-12-07T00:00Z every 900s.");
+    expect(md).toContain("Written and uploaded in 12 s (3 blocks, 2,880,000 samples, 1,024 MiB); compacted, downsampled and aged out by the Compactor in 40 s.");
+    expect(md).toContain("| raw | 1 | 1,000 | 1,000,000,000 | 1,239.8 MiB | 1.30 | 6.1 GB (7d) |");
+    expect(md).toContain(`| total | | | | | | ${(projection.totalBytes! / 1e9).toFixed(1)} GB against the seed's 340.0 GB |`);
+    expect(md).not.toContain("did not line up");
   });
 });
 

@@ -251,8 +251,10 @@ describe("verdict and ceiling", () => {
         { uid: "d", panel: "q", range: "1h", coldMs: 300, cachedMs: 20 },
         { uid: "d", panel: "p", range: "24h", error: "HTTP 422: boom" },
       ] satisfies QueryTiming[]),
+      seedFigures: [{ range: "30d", seedExprSeries: 0, p99SecondsByHandler: { query: 0.3, query_range: 1.7 } }],
     };
-    const results = { levels: [one, level(2, false)], synth: { runs: [{ edges: 100, stacks: 101, seconds: 5, maxRssBytes: 300 * 2 ** 20, msPerStack: 50 }] }, ceiling: { level: 1, activeSeries: 112_200, ingestedSamplesPerSecond: 7480, stoppedBecause: "2x did not hold: lag" } } as unknown as BenchResults;
+    const history = { projection: { retention: { raw: "7d", "5m": "30d", "1h": "180d" }, bytes: {}, totalBytes: 34e9, seedBytes: 340e9, ratio: 0.1 } };
+    const results = { history, levels: [one, level(2, false)], synth: { runs: [{ edges: 100, stacks: 101, seconds: 5, maxRssBytes: 300 * 2 ** 20, msPerStack: 50 }] }, ceiling: { level: 1, activeSeries: 112_200, ingestedSamplesPerSecond: 7480, stoppedBecause: "2x did not hold: lag" } } as unknown as BenchResults;
     const rows = seedTable(results);
     const row = (what: string) => rows.find((r) => r.what.startsWith(what))!;
     expect(row("Active series")).toEqual({ what: "Active series (fleet)", seed: "110,000", measured: "112,200", ratio: "1.02" });
@@ -261,10 +263,12 @@ describe("verdict and ceiling", () => {
     expect(row("Lag end to end, scrape to queryable through Query, p50").measured).toBe("0.60 s");
     expect(row("Remote-write queue lag").measured).toBe("0.20 / 1.00 s");
     expect(row("Query latency p50 / p99, 1h, cold")).toMatchObject({ measured: "200 / 298 ms", ratio: (298 / 850).toFixed(2) });
-    expect(row("Query latency p50 / p99, 24h, cold (1 errors)").measured).toBe("n/a / n/a ms");
+    expect(row("Query latency p50 / p99, 24h, cold (1 failed, left out of the percentiles)").measured).toBe("n/a / n/a ms");
     expect(row("Query over every load series (not a dashboard query), 1h").measured).toBe("900 / 40 ms");
     expect(rows.some((r) => r.what.includes("load series") && r.what.includes("24h"))).toBe(false);
     expect(row("Agent memory")).toMatchObject({ seed: "256 MiB", measured: "128 MiB", ratio: "0.50" });
+    expect(row("The seeds' figure after the 30d queries")).toMatchObject({ what: expect.stringContaining("thanos_query_api_* histogram: 0 series"), measured: "query 300 ms, query_range 1,700 ms", ratio: "2.00" });
+    expect(row("Bucket at the seed's retention")).toMatchObject({ seed: "340 GB", measured: "34.0 GB", ratio: "0.10" });
     expect(row("Ceiling").measured).toBe("1x: 112,200 series, 7,480 samples/s (2x did not hold: lag)");
     expect(row("Synth of 100 edges").measured).toBe("5.0 s, 300 MiB max RSS");
     const md = markdownTable(rows);
