@@ -66,6 +66,8 @@ export class EndToEndLag {
     private readonly probe: CounterProbe,
     private readonly queryUrl: string,
     readonly pollMs = 200,
+    /** How long one poll waits for Query before it gives up (and only delays the next reading). */
+    private readonly timeoutMs = 5_000,
   ) {}
 
   start(): void {
@@ -81,7 +83,7 @@ export class EndToEndLag {
     if (this.busy) return;
     this.busy = true;
     try {
-      const values = await newestValues(this.queryUrl, 5_000);
+      const values = await newestValues(this.queryUrl, this.timeoutMs);
       const seenAt = Date.now();
       for (const [agent, value] of values) {
         const previous = this.newest.get(agent);

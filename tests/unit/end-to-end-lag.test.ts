@@ -48,7 +48,9 @@ describe("polling a Query API", () => {
     await scrapeOnce();
     visible = 1;
     const address = query.address() as { port: number };
-    const lag = new EndToEndLag(probe, `http://127.0.0.1:${address.port}`, 50);
+    // Under CI's load a poll can take longer than the default 5 s, and a failed poll is skipped,
+    // which left this test without a reading once: two polls of up to 25 s fit jest's 60 s.
+    const lag = new EndToEndLag(probe, `http://127.0.0.1:${address.port}`, 50, 25_000);
     await lag.poll();
     expect(lag.readings).toEqual([]);
     await scrapeOnce();
@@ -56,6 +58,6 @@ describe("polling a Query API", () => {
     visible = 3;
     await lag.poll();
     expect(lag.readings.map((r) => r.scrapedAt)).toEqual(probe.scrapes("cluster-03").slice(1).map((s) => s.at));
-    expect(lag.readings.every((r) => r.lagMs >= 0 && r.lagMs < 5_000)).toBe(true);
+    expect(lag.readings.every((r) => r.lagMs >= 0 && r.lagMs < 30_000)).toBe(true);
   });
 });
