@@ -8,6 +8,7 @@ import { LocalPlatform } from "../loopback/local-platform";
 import { sleep } from "../loopback/process";
 import { AgentHistory, backfill, BackfillResult, HistoryTier, historyLabels, historySegments, samplesPerSeries, Segment, waitForCompaction } from "./history";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, seriesShares } from "./load";
+import { instantQuery } from "./queries";
 import { SEED } from "./report";
 import { projectStorage, ResolutionUsage, StorageProjection, storageUsage } from "./storage";
 
@@ -23,13 +24,6 @@ export interface HistoryResult {
   /** Whether a live series and its history are one series at Query (the same labels). */
   matchesLive?: boolean;
 }
-
-const instantQuery = async (queryUrl: string, expr: string, time?: number) => {
-  const url = new URL("/api/v1/query", queryUrl);
-  url.search = new URLSearchParams({ query: expr, ...(time ? { time: String(time) } : {}) }).toString();
-  const body = (await (await fetch(url, { signal: AbortSignal.timeout(60_000) })).json()) as { data?: { result: { value: [number, string] }[] } };
-  return body.data?.result ?? [];
-};
 
 /** Each agent's history: its 1x share of the series (as the generators will serve it) with its labels. */
 function agentHistories(platform: LocalPlatform, generators: Map<string, LoadGenerator>, baseline: Map<string, number>): AgentHistory[] {
@@ -57,7 +51,8 @@ export async function runHistory(opts: {
   const history = { startMs: segments[0].startMs, endMs: segments[segments.length - 1].endMs };
   const agents = agentHistories(platform, opts.generators, opts.baseline);
   const series = agents.reduce((n, a) => n + a.series, 0);
-  log(`history: ${series} series x ${samplesPerSeries(segments)} samples from ${new Date(history.startMs).toISOString()} to ${new Date(history.endMs).toISOString()}`);
+  const samples = samplesPerSeries(segments);
+  log(`history: ${series} series x ${samples} samples from ${new Date(history.startMs).toISOString()} to ${new Date(history.endMs).toISOString()}`);
   const client = platform.minio.client(platform.minio.users[platform.thanosUser]);
   const bucket = (platform.fleet.central.outputs.bucketNames as { thanos: string }).thanos;
   const written = await backfill({ dir: platform.dir, bucket: { client, name: bucket }, agents, segments, shards: opts.shards, parallel: 2, log });
@@ -75,7 +70,7 @@ export async function runHistory(opts: {
   const projection = projectStorage(usage, SEED, { raw: retention.resolutionRaw, "5m": retention.resolution5m, "1h": retention.resolution1h });
 
   await waitForStoreGateway(platform.urls.query, history.endMs, log);
-  return { tiers: opts.tiers, segments, series, samplesPerSeries: samplesPerSeries(segments), backfill: written, compactionSeconds, usage, projection };
+  return { tiers: opts.tiers, segments, series, samplesPerSeries: samples, backfill: written, compactionSeconds, usage, projection };
 }
 
 /** Until Query answers for the history's newest hour: the Store Gateway has synced its blocks. */

@@ -12,6 +12,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as Minio from "minio";
+import { REPLICA_LABELS } from "../components/central/endpoints";
 import { durationMs } from "../config/duration";
 import { agentPod } from "../loopback/agent";
 import { uploadBlock } from "../loopback/history";
@@ -211,13 +212,18 @@ export async function bucketBlocks(client: Minio.Client, bucket: string): Promis
   return blocks;
 }
 
+/** The blocks that lie within the history: the uploaded ones and what the Compactor made of them. */
+export function blocksWithin(blocks: BucketBlock[], history: { startMs: number; endMs: number }): BucketBlock[] {
+  return blocks.filter((b) => b.minTime >= history.startMs && b.maxTime <= history.endMs + 1);
+}
+
 /**
  * Whether the Compactor has done its work on the history: every raw block of at least 40h has
  * its 5m block, every 5m block of at least 10 days its 1h block (Thanos' downsampling
  * thresholds), and every raw block past the raw retention is marked for deletion.
  */
 export function compactionDone(blocks: BucketBlock[], history: { startMs: number; endMs: number }, rawRetentionMs: number, nowMs: number): { done: boolean; waitingFor: string[] } {
-  const inHistory = blocks.filter((b) => b.minTime >= history.startMs && b.maxTime <= history.endMs + 1);
+  const inHistory = blocksWithin(blocks, history);
   const covered = (b: BucketBlock, resolutionMs: number) =>
     inHistory.some((d) => d.resolutionMs === resolutionMs && d.minTime <= b.minTime && d.maxTime >= b.maxTime && sameStream(d, b));
   const waitingFor: string[] = [];
@@ -232,7 +238,7 @@ export function compactionDone(blocks: BucketBlock[], history: { startMs: number
 
 /** Same tenant: the Compactor drops the replica label when it deduplicates. */
 function sameStream(a: BucketBlock, b: BucketBlock): boolean {
-  const strip = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).filter(([k]) => k !== "receive_replica").sort());
+  const strip = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).filter(([k]) => k !== REPLICA_LABELS.receive).sort());
   return strip(a.labels) === strip(b.labels);
 }
 

@@ -60,7 +60,6 @@ export const QUERY_RANGES = [
   { name: "7d", seconds: 7 * 86_400, step: 600 },
   { name: "30d", seconds: 30 * 86_400, step: 3600 },
 ] as const;
-export type RangeName = (typeof QUERY_RANGES)[number]["name"];
 
 /** The query Grafana sends for `expr` over `range`: its variables replaced for that range and step. */
 export function exprFor(expr: string, range: (typeof QUERY_RANGES)[number]): string {
@@ -173,19 +172,21 @@ export interface SeedQueryFigure {
   p99SecondsByHandler: Record<string, number>;
 }
 
+/** An instant query at Query, now or at `time` (Unix seconds); an error answer throws. */
+export async function instantQuery(queryUrl: string, expr: string, time?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const url = new URL("/api/v1/query", queryUrl);
+  url.search = new URLSearchParams({ query: expr, ...(time ? { time: String(time) } : {}) }).toString();
+  const body = (await (await fetch(url, { signal: AbortSignal.timeout(60_000) })).json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  if (body.status !== "success") throw new Error(`${expr}: ${body.error ?? "no error text"}`);
+  return body.data?.result ?? [];
+}
+
 /** Both expressions, evaluated at Query now (after a range's queries ran). */
 export async function seedQueryFigure(queryUrl: string, range: string): Promise<SeedQueryFigure> {
-  const instant = async (expr: string) => {
-    const url = new URL("/api/v1/query", queryUrl);
-    url.search = new URLSearchParams({ query: expr }).toString();
-    const body = (await (await fetch(url, { signal: AbortSignal.timeout(60_000) })).json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-    if (body.status !== "success") throw new Error(`${expr}: ${body.error ?? "no error text"}`);
-    return body.data?.result ?? [];
-  };
-  const byHandler = await instant(QUERY_P99_EXPR);
+  const byHandler = await instantQuery(queryUrl, QUERY_P99_EXPR);
   return {
     range,
-    seedExprSeries: (await instant(SEED_QUERY_P99_EXPR)).length,
+    seedExprSeries: (await instantQuery(queryUrl, SEED_QUERY_P99_EXPR)).length,
     p99SecondsByHandler: Object.fromEntries(byHandler.filter((r) => Number.isFinite(Number(r.value[1]))).map((r) => [r.metric.handler ?? "?", Number(r.value[1])])),
   };
 }

@@ -95,6 +95,9 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.i
 const mib = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / 2 ** 20);
 const ratio = (measured: number | undefined, seed: number) => (measured === undefined ? "n/a" : `${(measured / seed).toFixed(2)}`);
 
+/** A level's dashboard query latency over `range`, cold or cached. */
+const latencyOf = (level: LevelResult | undefined, range: string, cache: string) => level?.queries?.summary.find((s) => s.range === range && s.cache === cache);
+
 export interface TableRow {
   what: string;
   seed: string;
@@ -106,7 +109,6 @@ export interface TableRow {
 export function seedTable(results: BenchResults): TableRow[] {
   const base = results.levels.find((l) => l.level === 1);
   const w = base?.window;
-  const q = (range: string, cache: string) => base?.queries?.summary.find((s) => s.range === range && s.cache === cache);
   const rows: TableRow[] = [
     { what: "Active series (fleet)", seed: fmt(SEED.activeSeries), measured: fmt(w?.activeSeries), ratio: ratio(w?.activeSeries, SEED.activeSeries) },
     { what: "Samples/s through remote write (ingested at the receivers)", seed: fmt(SEED.samplesPerSecond), measured: fmt(w?.ingestedSamplesPerSecond), ratio: ratio(w?.ingestedSamplesPerSecond, SEED.samplesPerSecond) },
@@ -118,7 +120,7 @@ export function seedTable(results: BenchResults): TableRow[] {
   ];
   for (const { name: range } of QUERY_RANGES) {
     for (const cache of ["cold", "cached"]) {
-      const s = q(range, cache);
+      const s = latencyOf(base, range, cache);
       rows.push({
         what: `Query latency p50 / p99, ${range}, ${cache}${s?.errors ? ` (${s.errors} failed, left out of the percentiles)` : ""}`,
         seed: `${SEED.queryP99Ms} ms (p99)`,
@@ -238,8 +240,8 @@ export function markdownReport(results: BenchResults): string {
 
 /** The latency plot's input: the 1x level's latency by range and every level's lag readings. */
 export function latencyPlotInput(results: BenchResults): LatencyPlotInput {
-  const summary = results.levels.find((l) => l.level === 1)?.queries?.summary ?? [];
-  const of = (range: string, cache: string) => summary.find((s) => s.range === range && s.cache === cache);
+  const base = results.levels.find((l) => l.level === 1);
+  const of = (range: string, cache: string) => latencyOf(base, range, cache);
   return {
     ranges: QUERY_RANGES.filter((r) => of(r.name, "cold")).map((r) => ({
       range: r.name,

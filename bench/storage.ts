@@ -7,7 +7,7 @@
  * (projected: the seed's active series times the windows in each retention).
  */
 import { durationMs } from "../config/duration";
-import { BucketBlock } from "./history";
+import { BucketBlock, blocksWithin } from "./history";
 
 export const RESOLUTIONS = [
   { name: "raw", ms: 0 },
@@ -28,7 +28,7 @@ export interface ResolutionUsage {
 
 /** The history's blocks (those inside `history`), per resolution, raw blocks marked for deletion included. */
 export function storageUsage(blocks: BucketBlock[], history: { startMs: number; endMs: number }): ResolutionUsage[] {
-  const inHistory = blocks.filter((b) => b.minTime >= history.startMs && b.maxTime <= history.endMs + 1);
+  const inHistory = blocksWithin(blocks, history);
   return RESOLUTIONS.map(({ name, ms }) => {
     const of = inHistory.filter((b) => b.resolutionMs === ms);
     const bytes = of.reduce((s, b) => s + b.chunkBytes + b.indexBytes, 0);
