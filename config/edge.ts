@@ -7,6 +7,9 @@ import { parseQuantity } from "./quantity";
 /** Namespaces Kubernetes itself owns. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+/** The agent's default soft memory limit (edge.softMemoryLimit). */
+const SOFT_MEMORY_LIMIT = "100Mi";
+
 export const edgeSchema = z
   .strictObject({
     centralStack: centralStackName,
@@ -48,17 +51,17 @@ export const edgeSchema = z
         // Sized for the seed's load (about 7,800 samples/s across the fleet, 2-3k per agent):
         // one shard sends ~40k samples/s, so 20 shards drain a 2h backlog in minutes without
         // letting six recovering agents open 300 connections against three receivers.
-        // batchSendDeadline 2s, not Prometheus' 5s: an agent sending under 1,000 samples/s
-        // (a tenant's) fills a batch of 2,000 more slowly than that, so its samples waited up
-        // to 5s; `npm run bench` at the seed's load, two pairs of runs: fleet lag p99 6s -> 3s
-        // and 8s -> 6s, receiver CPU unchanged (docs/performance.md).
+        // batchSendDeadline 1s, not Prometheus' 5s: an agent sending under 1,000 samples/s
+        // (a tenant's) fills a batch of 2,000 in over 2s, so its samples waited for the
+        // deadline, which the seeds' 2s lag cannot afford. `npm run bench` measures 2s and 1s
+        // side by side at the seed's load (docs/performance.md).
         queue: z
           .strictObject({
             capacity: count(1, 1_000_000, "samples every shard buffers in the agent's memory").default(10000),
             minShards: count(1, 1000, SHARDS).default(1),
             maxShards: count(1, 1000, SHARDS).default(20),
             maxSamplesPerSend: count(1, 100_000, "samples in one request to the receivers").default(2000),
-            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("2s"),
+            batchSendDeadline: durationUpTo("5m", "samples wait at most this long for a full batch; longer delays every alert").default("1s"),
             minBackoff: durationUpTo("5m", BACKOFF).default("30ms"),
             maxBackoff: durationUpTo("5m", BACKOFF).default("30s"),
           })
@@ -103,6 +106,12 @@ export const edgeSchema = z
         path: ["maxTime"],
       }),
     resources: resources.prefault({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
+    /**
+     * The agent's soft memory limit (GOMEMLIMIT): Go's garbage collector runs more often as the
+     * heap nears it instead of letting it grow to GOGC's 1.75x the live data, and hands freed
+     * memory back. `resources.limits.memory` stays the hard ceiling a WAL replay may reach.
+     */
+    softMemoryLimit: containerMemory.default(SOFT_MEMORY_LIMIT),
   })
   .superRefine((e, ctx) => {
     const { sampleAgeLimit } = e.remoteWrite;
@@ -112,6 +121,10 @@ export const edgeSchema = z
         path: ["remoteWrite", "sampleAgeLimit"],
         message: `expected at least wal.maxTime (${e.wal.maxTime}): a shorter limit drops samples the WAL still holds when central comes back after an outage, got ${sampleAgeLimit}`,
       });
+    }
+    const hardLimit = e.resources.limits.memory;
+    if (hardLimit && (parseQuantity(e.softMemoryLimit) ?? 0) > (parseQuantity(hardLimit) ?? 0)) {
+      ctx.addIssue({ code: "custom", path: ["softMemoryLimit"], message: `expected at most resources.limits.memory (${hardLimit}), got ${e.softMemoryLimit}` });
     }
     // A tenant's id is its namespace: it must not take over a system or the cluster agent's namespace.
     const reservedNamespaces = [...SYSTEM_NAMESPACES, e.namespace];

@@ -3,8 +3,9 @@
  * the program's `PrometheusAgent` (the edge chart's `prometheusSpec` or a tenant's object):
  * its external labels plus the operator's `prometheus` and replica labels, its remote write
  * (headers, queue, write relabelling, TLS with its tenant's client certificate) with only the
- * URL replaced by the loopback LoadBalancer, and its extra flags (WAL retention). It scrapes
- * itself under the program's self-monitoring job and the loopback node-exporter.
+ * URL replaced by the loopback LoadBalancer, its extra flags (WAL retention) and its container's
+ * environment (GOMEMLIMIT). It scrapes itself under the program's self-monitoring job and the
+ * loopback node-exporter.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -103,7 +104,9 @@ export async function startAgent(dir: string, agent: AgentPlan, opts: AgentOptio
     fs.writeFileSync(configFile, YAML.stringify(agentConfig(plan, opts)));
     return ["--agent", `--config.file=${configFile}`, `--storage.agent.path=${path.join(dir, `${name}-wal`)}`, `--web.listen-address=${loopback(opts.port)}`, ...plan.additionalArgs.map(operatorFlag)];
   };
-  const process = await ManagedProcess.start({ name, binary: requireTool("prometheus"), args: configure(agent), dir, readyUrl: `http://${loopback(opts.port)}/-/ready` });
+  // The container's environment from the spec (GOMEMLIMIT) on top of the harness's own.
+  const environment = (plan: AgentPlan) => ({ ...globalThis.process.env, ...plan.env });
+  const process = await ManagedProcess.start({ name, binary: requireTool("prometheus"), args: configure(agent), env: environment(agent), dir, readyUrl: `http://${loopback(opts.port)}/-/ready` });
   const started: Agent = {
     plan: agent,
     port: opts.port,
@@ -111,7 +114,7 @@ export async function startAgent(dir: string, agent: AgentPlan, opts: AgentOptio
     url: `http://${loopback(opts.port)}`,
     roll: async (next) => {
       await process.stop(AGENT_TERMINATION_GRACE_MS);
-      await process.restart({ args: configure(next) });
+      await process.restart({ args: configure(next), env: environment(next) });
       started.plan = next;
     },
   };

@@ -223,7 +223,7 @@ export class ManagedProcess {
    * Starts it again (after stop or kill) with the same data: the same command, or a new binary
    * and flags, as a rolled pod starts the new image with the new spec on its old volume.
    */
-  async restart(changes: Partial<Pick<ProcessOptions, "binary" | "args">> = {}): Promise<void> {
+  async restart(changes: Partial<Pick<ProcessOptions, "binary" | "args" | "env">> = {}): Promise<void> {
     if (this.running) throw new Error(`${this.opts.name} is still running`);
     this.options = { ...this.options, ...changes };
     await this.spawnAndWait();

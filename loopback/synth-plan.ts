@@ -7,7 +7,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { AgentArgument } from "../components/edge/agent-spec";
+import { AgentArgument, ContainerPatch } from "../components/edge/agent-spec";
 import { certRequestName } from "../components/central/receive-certificates";
 import { TENANT_CERTIFICATE_FIELD } from "../components/central/receive-identity";
 import { PolicyDocument } from "../components/central/bucket-access";
@@ -61,6 +61,8 @@ export interface AgentPlan {
   externalLabels: Record<string, string>;
   remoteWrite: RemoteWriteSpec[];
   additionalArgs: AgentArgument[];
+  /** The environment the spec's `prometheus` container patch sets (GOMEMLIMIT). */
+  env: Record<string, string>;
 }
 
 export interface CentralPlan {
@@ -163,6 +165,12 @@ function receivePkiPlan(plan: Plan): ReceivePkiPlan | undefined {
   return { ca: caPlan, server, clients: Object.fromEntries(clients.map((c) => [c.subject[TENANT_CERTIFICATE_FIELD], c])) };
 }
 
+/** The variables a spec's `containers` patch sets on the operator's `prometheus` container. */
+function prometheusContainerEnv(containers: ContainerPatch[] | undefined): Record<string, string> {
+  const patch = containers?.find((c) => c.name === "prometheus");
+  return Object.fromEntries((patch?.env ?? []).map((e) => [e.name, e.value]));
+}
+
 /**
  * The agents of one edge stack: its cluster agent (the kube-prometheus-stack release's
  * Prometheus in agent mode) and one per PrometheusAgent its TenantAgents declare. Each writes
@@ -182,6 +190,7 @@ function edgeAgents(stackDir: string, plan: Plan): AgentPlan[] {
     externalLabels: spec.externalLabels,
     remoteWrite: spec.remoteWrite,
     additionalArgs: spec.additionalArgs,
+    env: prometheusContainerEnv(spec.containers),
   };
   const tenantAgents = ofType(plan, TYPES.prometheusAgent).map((inputs) => {
     const manifest = inputs as unknown as PrometheusAgentManifest;
@@ -195,6 +204,7 @@ function edgeAgents(stackDir: string, plan: Plan): AgentPlan[] {
       externalLabels: manifest.spec.externalLabels,
       remoteWrite: manifest.spec.remoteWrite,
       additionalArgs: manifest.spec.additionalArgs,
+      env: prometheusContainerEnv(manifest.spec.containers),
     };
   });
   return [clusterAgent, ...tenantAgents];

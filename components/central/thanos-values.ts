@@ -311,6 +311,9 @@ function receiveIngress(ingress: ReceiveSettings["ingress"], mutualTls: boolean)
   };
 }
 
+/** Query's default PromQL engine; a request may still name the other one (`engine=`). */
+export const QUERY_ENGINE = "thanos";
+
 /** Query: fans out to every store, deduplicating the replicas of Prometheus, Receive and Ruler. */
 function queryValues(endpoints: CentralEndpoints): ThanosValues["query"] {
   return {
@@ -327,7 +330,10 @@ function queryValues(endpoints: CentralEndpoints): ThanosValues["query"] {
     // exactly; the default penalty algorithm skips a sample or two each time it moves to
     // another replica, as when a receiver goes down or comes back. The cost: the HA pairs'
     // series (central Prometheus, Ruler) carry both replicas' samples instead of one's.
-    extraArgs: [...CHART_DEFAULT_ARGS.query, "--query.auto-downsampling", "--deduplication.func=chain"],
+    // The Thanos engine (Thanos' default is Prometheus') streams and parallelizes the
+    // dashboards' aggregations and hands what it cannot run to Prometheus' engine; the bench
+    // times both side by side (docs/performance.md).
+    extraArgs: [...CHART_DEFAULT_ARGS.query, "--query.auto-downsampling", "--deduplication.func=chain", `--query.promql-engine=${QUERY_ENGINE}`],
     ...monitored(),
   };
 }

@@ -1,13 +1,14 @@
 /**
  * The parts of a `PrometheusAgent` spec every edge agent shares (the cluster agent through
- * the chart's `prometheusSpec`, the tenant agents directly): WAL retention, resources, and
- * the Secrets of the TLS CA and of the agent's client certificate (the WAL volume is
- * `prometheusStorage(settings.wal)`). Pure functions of validated config.
+ * the chart's `prometheusSpec`, the tenant agents directly): WAL retention, resources, the soft
+ * memory limit, and the Secrets of the TLS CA and of the agent's client certificate (the WAL
+ * volume is `prometheusStorage(settings.wal)`). Pure functions of validated config.
  */
 import { EdgeSettings } from "../../config/edge";
 import type * as pulumi from "@pulumi/pulumi";
 import { REMOTE_WRITE_CA_KEY, REMOTE_WRITE_CA_SECRET, REMOTE_WRITE_CLIENT_SECRET } from "../shared/conventions";
 import { ClientCertificateRef, SecretKeyRef } from "../shared/remote-write";
+import { parseQuantity } from "../../config/quantity";
 
 /** A command-line flag as the operator takes it (`spec.additionalArgs[]`, without the dashes). */
 export interface AgentArgument {
@@ -26,6 +27,20 @@ export interface ResourceRequirements {
  */
 export function walArguments(wal: EdgeSettings["wal"]): AgentArgument[] {
   return [{ name: "storage.agent.retention.max-time", value: wal.maxTime }];
+}
+
+/** A patch of the operator's `prometheus` container (`spec.containers[]`, merged by name). */
+export interface ContainerPatch {
+  name: string;
+  env: { name: string; value: string }[];
+}
+
+/**
+ * The agent's soft memory limit as GOMEMLIMIT, in bytes (Go reads no Kubernetes quantities).
+ * Prometheus derives GOMEMLIMIT from the container's limit only when the variable is unset.
+ */
+export function agentContainers(softMemoryLimit: EdgeSettings["softMemoryLimit"]): ContainerPatch[] {
+  return [{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(parseQuantity(softMemoryLimit)) }] }];
 }
 
 /** The configured requests and limits, without the unset ones. */

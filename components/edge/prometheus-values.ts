@@ -4,7 +4,7 @@
  * node-exporter, kube-state-metrics and the kubelet/cAdvisor monitors, remote-writing to the
  * central receiver. Nothing that evaluates rules or alerts runs on an edge.
  */
-import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, ResourceRequirements, walArguments } from "./agent-spec";
+import { agentContainers, agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, ContainerPatch, ResourceRequirements, walArguments } from "./agent-spec";
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
 import { EdgeStackConfig } from "../../config/stack";
 import { AGENT_SELF_JOB, CLUSTER_LABEL, TENANT_NAMESPACE_LABEL } from "../shared/conventions";
@@ -63,6 +63,7 @@ export type EdgePrometheusValues = {
       externalLabels: Record<string, string>;
       remoteWrite: RemoteWriteSpec[];
       additionalArgs: AgentArgument[];
+      containers: ContainerPatch[];
       storageSpec: StorageSpec;
       resources: ResourceRequirements;
       serviceMonitorNamespaceSelector: LabelSelector;
@@ -117,6 +118,7 @@ export function edgePrometheusValues(opts: EdgePrometheusOptions): EdgePrometheu
           }),
         ],
         additionalArgs: walArguments(settings.wal),
+        containers: agentContainers(settings.softMemoryLimit),
         storageSpec: prometheusStorage(settings.wal),
         resources: agentResources(settings.resources),
         serviceMonitorNamespaceSelector: NOT_A_TENANT_NAMESPACE,

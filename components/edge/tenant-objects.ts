@@ -12,7 +12,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { agentResources, AgentArgument, caSecretRef, CLIENT_CERTIFICATE_REF, remoteWriteCaSecret, ResourceRequirements, walArguments } from "./agent-spec";
+import { agentContainers, agentResources, AgentArgument, caSecretRef, ContainerPatch, CLIENT_CERTIFICATE_REF, remoteWriteCaSecret, ResourceRequirements, walArguments } from "./agent-spec";
 import { prometheusStorage, StorageSpec } from "../shared/prometheus-storage";
 import { TenantSettings } from "../../config/edge";
 import { EdgeStackConfig } from "../../config/stack";
@@ -80,6 +80,7 @@ export interface PrometheusAgentManifest {
     overrideHonorLabels: boolean;
     additionalScrapeConfigs: { name: string; key: string };
     additionalArgs: AgentArgument[];
+    containers: ContainerPatch[];
     storage: StorageSpec;
     resources: ResourceRequirements;
   };
@@ -364,6 +365,7 @@ function tenantAgent(opts: TenantObjectsOptions): PrometheusAgentManifest {
       overrideHonorLabels: true,
       additionalScrapeConfigs: { name: NODE_SCRAPE_SECRET, key: NODE_SCRAPE_KEY },
       additionalArgs: walArguments(settings.wal),
+      containers: agentContainers(settings.softMemoryLimit),
       storage: prometheusStorage(settings.wal),
       resources: agentResources(settings.resources),
     },

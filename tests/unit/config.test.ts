@@ -267,6 +267,10 @@ describe("invalid stack files fail with the file, the key path and what was expe
     expectError(withEdge((e) => (e.tenants[1].quota = { cpu: "50m" })), "multicluster:edge.tenants[1].quota.cpu", /at least the agent's cpu request \(100m, edge.resources\) so the tenant agent fits its quota, got 50m/, "cluster-02");
   });
 
+  test("a soft memory limit above the agent's hard limit", () => {
+    expectError(withEdge((e) => (e.softMemoryLimit = "1Gi")), "multicluster:edge.softMemoryLimit", /expected at most resources.limits.memory \(512Mi\), got 1Gi/, "cluster-02");
+  });
+
   test("container defaults requesting more memory than their limit", () => {
     expectError(
       withEdge((e) => (e.tenants[0].containerDefaults = { memoryRequest: "1Gi", memoryLimit: "512Mi" })),

@@ -35,7 +35,7 @@ test("the committed edge settings translate field by field to snake_case", () =>
       min_shards: 1,
       max_shards: 20,
       max_samples_per_send: 2000,
-      batch_send_deadline: "2s",
+      batch_send_deadline: "1s",
       min_backoff: "30ms",
       max_backoff: "30s",
       retry_on_http_429: true,

@@ -194,12 +194,16 @@ describe("query path", () => {
   test("history past the raw retention answers: Query picks a downsampled resolution, the Query Frontend falls back to coarser data", () => {
     const { query, queryFrontend } = values();
     // extraArgs replaces the chart's default list (thanos chart 0.38.0: query.extraArgs is --log.level=info).
-    expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling", "--deduplication.func=chain"]);
+    expect(query.extraArgs).toEqual(["--log.level=info", "--query.auto-downsampling", "--deduplication.func=chain", "--query.promql-engine=thanos"]);
     expect(queryFrontend.extraArgs).toEqual(["--query-range.request-downsampled"]);
   });
 
   test("Query merges the receive replicas' identical samples one to one", () => {
     expect(values().query.extraArgs).toContain("--deduplication.func=chain");
+  });
+
+  test("Query runs the Thanos PromQL engine by default", () => {
+    expect(values().query.extraArgs).toContain("--query.promql-engine=thanos");
   });
 
   test("Query Frontend runs with a results cache", () => {
