@@ -17,6 +17,8 @@ export interface BenchArgs {
   /** Warm-up after every level change, minutes. */
   settleMinutes: number;
   queries: boolean;
+  /** Run the first level once more, before it, with the agents' settings from before (bench/before.ts). */
+  agentsBefore: boolean;
   /** Time the dashboard queries at every level, or at the first only. */
   queryLevels: "all" | "first";
   /** Fleet sizes (edge stacks) of the synth runs; empty skips them. */
@@ -42,7 +44,8 @@ export const BENCH_USAGE = `Usage: npm run bench [-- options]
   --warmup N            warm-up before it (default 2)
   --level-minutes N     window of every higher level (default 2)
   --settle N            warm-up after each level change (default 1)
-  --no-queries          skip the dashboard query latency
+  --no-queries          skip the dashboard query latency (each query also runs cold with the engine from before)
+  --no-agents-before    skip the first level's extra run with the agents' settings from before (bench/before.ts)
   --query-levels L      all | first: the levels whose dashboard queries are timed (default all)
   --synth-sizes 25,50,100  edge stacks of the synth-at-scale runs (default 25,50,100; "" skips)
   --targets-per-agent N  scrape targets each agent's generator is split into (default 10)
@@ -65,6 +68,7 @@ const DEFAULTS: BenchArgs = {
   levelMinutes: 2,
   settleMinutes: 1,
   queries: true,
+  agentsBefore: true,
   queryLevels: "all",
   synthSizes: [25, 50, 100],
   targetsPerAgent: 10,
@@ -141,6 +145,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     const readValue = VALUE_FLAGS.get(flag);
     if (flag === "--help" || flag === "-h") args.help = true;
     else if (flag === "--no-queries") args.queries = false;
+    else if (flag === "--no-agents-before") args.agentsBefore = false;
     else if (readValue) readValue(args, flag, argv[++i]);
     else throw new BenchArgsError(`unknown argument ${flag}`);
   }

@@ -1,11 +1,13 @@
 /**
  * Query latency of the dashboards: every query of the six dashboards the program ships (read
- * from the synth's dashboard ConfigMaps, variables at "All"), as Grafana's range queries over
- * 1h, 24h, 7d and 30d through the Query Frontend, with the program's data source settings
- * (its minimum interval and `max_source_resolution=auto`). Each range runs against a freshly
- * restarted Query Frontend (an empty results cache): the first call of a query is cold, the
- * same call again is served from the cache (but for the newest minute, which the frontend
- * never caches).
+ * from the synth's dashboard ConfigMaps, variables at "All"), as Grafana sends them for 1h,
+ * 24h, 7d and 30d through the Query Frontend: range queries for graphs, instant queries at the
+ * range's end for tables and stats, with the program's data source settings (its minimum
+ * interval and `max_source_resolution=auto`). Each range runs against a freshly restarted
+ * Query Frontend (an empty results cache): the first call of a query is cold, the same call
+ * again is served from the cache (but for the newest minute, which the frontend never caches,
+ * and instant queries, which it does not cache). Each query also runs cold with the engine
+ * Query ran before (`engine=`, part of the frontend's cache key), in alternating order.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,17 +22,19 @@ export interface DashboardQuery {
   uid: string;
   panel: string;
   expr: string;
+  /** Table and stat panels: Grafana sends an instant query at the range's end. */
+  instant: boolean;
 }
 
 /**
  * Not a dashboard query: one that reads every series of the load (the dashboards read only
  * the platform's own few thousand), to show what the query path costs at the fleet's scale.
  */
-export const LOAD_QUERY: DashboardQuery = { uid: "load", panel: "every load series, counted by cluster and tenant", expr: 'count by (cluster, tenant_id) ({job="loadgen"})' };
+export const LOAD_QUERY: DashboardQuery = { uid: "load", panel: "every load series, counted by cluster and tenant", expr: 'count by (cluster, tenant_id) ({job="loadgen"})', instant: false };
 
 interface GrafanaDashboard {
   uid: string;
-  panels: { title: string; targets?: { expr: string }[] }[];
+  panels: { title: string; targets?: { expr: string; instant?: boolean }[] }[];
 }
 
 /** The dashboards' queries from a central stack's synth plan (its `grafana_dashboard` ConfigMaps). */
@@ -40,7 +44,7 @@ export function dashboardQueriesFromPlan(planFile: string): DashboardQuery[] {
     .filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.inputs.metadata?.labels?.grafana_dashboard === "1")
     .flatMap((r) => Object.values(r.inputs.data ?? {}).map((json) => JSON.parse(json) as GrafanaDashboard));
   if (boards.length === 0) throw new Error(`${planFile}: no dashboard ConfigMaps (is central.grafana.enabled off?)`);
-  return boards.flatMap((d) => d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ uid: d.uid, panel: p.title, expr: t.expr }))));
+  return boards.flatMap((d) => d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ uid: d.uid, panel: p.title, expr: t.expr, instant: t.instant === true }))));
 }
 
 export const dashboardQueriesOf = (synthDir: string, centralStack: string) => dashboardQueriesFromPlan(path.join(synthDir, centralStack, "plan.json"));
@@ -70,32 +74,77 @@ export interface QueryTiming {
   uid: string;
   panel: string;
   range: string;
+  instant?: boolean;
   coldMs?: number;
   cachedMs?: number;
+  /** Cold with the engine Query ran before (`engine=` on the same request). */
+  beforeColdMs?: number;
   error?: string;
+  beforeError?: string;
   series?: number;
 }
 
-async function timedRangeQuery(baseUrl: string, expr: string, start: number, end: number, step: number): Promise<{ ms: number; series: number }> {
-  const url = new URL("/api/v1/query_range", baseUrl);
-  url.search = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step), ...Object.fromEntries(new URLSearchParams(DATASOURCE.customQueryParameters)) }).toString();
+/**
+ * Longer than Grafana waits by default (its data source proxy gives up after 30 s): a query
+ * that takes longer fails on a dashboard too, and is counted as failed.
+ */
+const QUERY_TIMEOUT_MS = 60_000;
+
+type QueryRange = (typeof QUERY_RANGES)[number];
+
+/** One request as Grafana sends it through the frontend for `range` ending at `end`; `engine` names one, else Query's default. */
+async function timedQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, end: number, engine?: string): Promise<{ ms: number; series: number }> {
+  const url = new URL(q.instant ? "/api/v1/query" : "/api/v1/query_range", baseUrl);
+  const window: Record<string, string> = q.instant ? { time: String(end) } : { start: String(end - range.seconds), end: String(end), step: String(range.step) };
+  const params = { query: exprFor(q.expr, range), ...window, ...Object.fromEntries(new URLSearchParams(DATASOURCE.customQueryParameters)), ...(engine ? { engine } : {}) };
+  url.search = new URLSearchParams(params).toString();
   const began = performance.now();
-  const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
   const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
   const ms = performance.now() - began;
   if (body.status !== "success") throw new Error(`HTTP ${res.status}: ${body.error ?? "no error text"}`);
   return { ms, series: body.data?.result.length ?? 0 };
 }
 
+const failure = (err: unknown) => (err as Error).message.slice(0, 300);
+
 /**
- * Times every query over each range: cold after a restart of the Query Frontend, then cached.
- * After each range, the seeds' query P99 figure is read from Query.
+ * One query over one range: cold with Query's default engine and cold with the engine it ran
+ * before (which goes first alternates with `index`, so neither always finds the stores' caches
+ * warm), then cached with the default.
+ */
+async function timeQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, end: number, beforeEngine: string, index: number): Promise<QueryTiming> {
+  const timing: QueryTiming = { uid: q.uid, panel: q.panel, range: range.name, instant: q.instant };
+  const current = async () => {
+    try {
+      const cold = await timedQuery(baseUrl, q, range, end);
+      Object.assign(timing, { coldMs: cold.ms, series: cold.series, cachedMs: (await timedQuery(baseUrl, q, range, end)).ms });
+    } catch (err) {
+      timing.error = failure(err);
+    }
+  };
+  const before = async () => {
+    try {
+      timing.beforeColdMs = (await timedQuery(baseUrl, q, range, end, beforeEngine)).ms;
+    } catch (err) {
+      timing.beforeError = failure(err);
+    }
+  };
+  for (const run of index % 2 === 0 ? [current, before] : [before, current]) await run();
+  return timing;
+}
+
+/**
+ * Times every query over each range (see the top of this file). After each range, the seeds'
+ * query P99 figure is read from Query.
  */
 export async function measureQueries(opts: {
   queryFrontendUrl: string;
   queryUrl: string;
   queryFrontend: ManagedProcess;
   queries: DashboardQuery[];
+  /** The engine the "before" timings name. */
+  beforeEngine: string;
   progress?: (done: number, total: number) => void;
 }): Promise<{ timings: QueryTiming[]; seedFigures: SeedQueryFigure[] }> {
   const timings: QueryTiming[] = [];
@@ -106,18 +155,8 @@ export async function measureQueries(opts: {
     await opts.queryFrontend.restart();
     // Grafana aligns the range to the step, which is what lets the frontend cache it.
     const end = Math.floor(Date.now() / 1000 / range.step) * range.step;
-    const start = end - range.seconds;
-    for (const q of opts.queries) {
-      const timing: QueryTiming = { uid: q.uid, panel: q.panel, range: range.name };
-      try {
-        const expr = exprFor(q.expr, range);
-        const cold = await timedRangeQuery(opts.queryFrontendUrl, expr, start, end, range.step);
-        const cached = await timedRangeQuery(opts.queryFrontendUrl, expr, start, end, range.step);
-        Object.assign(timing, { coldMs: cold.ms, cachedMs: cached.ms, series: cold.series });
-      } catch (err) {
-        timing.error = (err as Error).message.slice(0, 300);
-      }
-      timings.push(timing);
+    for (const [index, q] of opts.queries.entries()) {
+      timings.push(await timeQuery(opts.queryFrontendUrl, q, range, end, opts.beforeEngine, index));
       opts.progress?.(timings.length, total);
     }
     seedFigures.push(await seedQueryFigure(opts.queryUrl, range.name));
@@ -125,9 +164,13 @@ export async function measureQueries(opts: {
   return { timings, seedFigures };
 }
 
+/** Cold and cached with Query's default engine; cold with the engine it ran before. */
+export const CACHE_STATES = ["cold", "cached", "cold, before"] as const;
+export type CacheState = (typeof CACHE_STATES)[number];
+
 export interface LatencySummary {
   range: string;
-  cache: "cold" | "cached";
+  cache: CacheState;
   queries: number;
   errors: number;
   p50Ms?: number;
@@ -135,18 +178,21 @@ export interface LatencySummary {
   maxMs?: number;
 }
 
+const timingOf = (t: QueryTiming, cache: CacheState) => (cache === "cold" ? t.coldMs : cache === "cached" ? t.cachedMs : t.beforeColdMs);
+const failedIn = (t: QueryTiming, cache: CacheState) => (cache === "cold, before" ? t.beforeError : t.error) !== undefined;
+
 /** Latency percentiles per range and cache state, of the dashboards' queries (`uid` "load" left out unless asked for). */
 export function summarizeQueries(timings: QueryTiming[], uid?: string): LatencySummary[] {
   const selected = timings.filter((t) => (uid === undefined ? t.uid !== LOAD_QUERY.uid : t.uid === uid));
   return QUERY_RANGES.flatMap((range) => {
     const of = selected.filter((t) => t.range === range.name);
-    return (["cold", "cached"] as const).map((cache) => {
-      const ms = of.map((t) => (cache === "cold" ? t.coldMs : t.cachedMs)).filter((m): m is number => m !== undefined);
+    return CACHE_STATES.map((cache) => {
+      const ms = of.map((t) => timingOf(t, cache)).filter((m): m is number => m !== undefined);
       return {
         range: range.name,
         cache,
         queries: of.length,
-        errors: of.filter((t) => t.error).length,
+        errors: of.filter((t) => failedIn(t, cache)).length,
         p50Ms: percentile(ms, 50),
         p99Ms: percentile(ms, 99),
         maxMs: ms.length ? Math.max(...ms) : undefined,

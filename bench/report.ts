@@ -88,7 +88,16 @@ export interface BenchResults {
   ceiling?: { level: number; activeSeries?: number; ingestedSamplesPerSecond?: number; appendedSamplesPerSecond?: number; stoppedBecause: string };
   synth: { runs: SynthScaleResult[]; scalingFactor?: number };
   history?: HistoryResult;
+  /** Each change measured side by side in this run: what ran before it and what runs now. */
+  beforeAndAfter?: BeforeAndAfter;
   notes: string[];
+}
+
+export interface BeforeAndAfter {
+  /** Query's engine for the "cold, before" timings and its default now. */
+  queryEngine: { before: string; after: string };
+  /** The first level run with the agents' old settings, beside the same level with the current ones. */
+  agents?: { before: string; after: string; level: LevelResult };
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -216,6 +225,41 @@ export function historySection(history: HistoryResult): string[] {
   ];
 }
 
+/** Every change measured in this run: the figure it was made for, before and after, side by side. */
+export function beforeAndAfterSection(results: BenchResults): string[] {
+  const b = results.beforeAndAfter;
+  const base = results.levels.find((l) => l.level === 1);
+  if (!b || !base) return [];
+  const latency = (s: LatencySummary | undefined) => `${fmt(s?.p50Ms)} / ${fmt(s?.p99Ms)} ms${s?.errors ? ` (${s.errors} failed)` : ""}`;
+  const rows = base.queries
+    ? QUERY_RANGES.map((r) => `| Query engine | dashboard queries p50 / p99, ${r.name}, cold | ${latency(latencyOf(base, r.name, "cold, before"))} | ${latency(latencyOf(base, r.name, "cold"))} |`)
+    : [];
+  const changes = base.queries ? [`- Query engine: ${b.queryEngine.before} → ${b.queryEngine.after}.`] : [];
+  const a = b.agents;
+  if (a) {
+    const [was, now] = [a.level, base];
+    rows.push(
+      `| Agents | end-to-end lag p50 / p99, ${base.level}x | ${fmt(was.endToEndLag?.p50Seconds, 2)} / ${fmt(was.endToEndLag?.p99Seconds, 2)} s | ${fmt(now.endToEndLag?.p50Seconds, 2)} / ${fmt(now.endToEndLag?.p99Seconds, 2)} s |`,
+      `| Agents | largest agent's peak RSS, ${base.level}x | ${fmt(mib(was.window.agentRssMaxBytes))} MiB | ${fmt(mib(now.window.agentRssMaxBytes))} MiB |`,
+      `| Agents | agent CPU, all agents, ${base.level}x | ${fmt(was.window.agentCpuCoresTotal, 3)} cores | ${fmt(now.window.agentCpuCoresTotal, 3)} cores |`,
+      `| Agents | samples/s ingested, ${base.level}x | ${fmt(was.window.ingestedSamplesPerSecond)} | ${fmt(now.window.ingestedSamplesPerSecond)} |`,
+    );
+    changes.push(`- Agents: ${a.before} → ${a.after}.`);
+  }
+  if (rows.length === 0) return [];
+  return [
+    "## Before and after, in this run",
+    "",
+    ...changes,
+    "",
+    "| change | figure | before | after |",
+    "|---|---|---:|---:|",
+    ...rows,
+    "",
+    ...(a ? [`## Agents at ${a.level.level}x, before`, "", agentsTable(a.level)] : []),
+  ];
+}
+
 const loadAverage = (averages: number[]) => averages.map((x) => x.toFixed(2)).join(" ");
 
 export function markdownReport(results: BenchResults): string {
@@ -232,6 +276,7 @@ export function markdownReport(results: BenchResults): string {
     "",
     levelsTable(results.levels),
     ...results.levels.flatMap((l) => [`## Agents at ${l.level}x`, "", agentsTable(l)]),
+    ...beforeAndAfterSection(results),
     ...(results.history ? historySection(results.history) : []),
     ...results.notes.map((n) => `- ${n}`),
     "",

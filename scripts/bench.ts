@@ -15,12 +15,13 @@ import { startPlatform, LocalPlatform } from "../loopback/local-platform";
 import { findTool, ToolMissingError } from "../loopback/tools";
 import { generatorSize, LoadGenerator, SEED_ACTIVE_SERIES, SEED_SCRAPE_INTERVAL_SECONDS, seriesShares, shardTargets, startLoadGenerator } from "../bench/load";
 import { DashboardQuery, dashboardQueriesOf, LOAD_QUERY, measureQueries, summarizeQueries } from "../bench/queries";
-import { BenchResults, ceilingOf, LevelResult, markdownTable, SEED, seedTable, verdict, writeResults } from "../bench/report";
+import { BeforeAndAfter, BenchResults, ceilingOf, LevelResult, markdownTable, SEED, seedTable, verdict, writeResults } from "../bench/report";
 import { EndToEndLag } from "../bench/end-to-end-lag";
 import { HistoryResult, historyMatchesLive, runHistory } from "../bench/history-run";
 import { Sampler, summarize } from "../bench/sampler";
 import { measureSynthScale, scalingFactor, SynthScaleResult } from "../bench/synth-scale";
 import { BenchArgs, BenchArgsError, BENCH_USAGE, parseBenchArgs } from "../bench/args";
+import { agentPlanBefore, agentSettingsOf, AGENTS_BEFORE, AGENTS_BEFORE_NOTE, BEFORE, queryEngineOf } from "../bench/before";
 
 const log = (line: string) => console.log(`bench: ${line}`);
 
@@ -102,6 +103,7 @@ async function timeQueries(run: LevelRun, level: number): Promise<LevelResult["q
     queryUrl: run.platform.urls.query,
     queryFrontend: run.platform.processes.queryFrontend,
     queries: [...run.queries, LOAD_QUERY],
+    beforeEngine: BEFORE.queryEngine,
     progress: (done, total) => done % 20 === 0 && log(`level ${level}x queries: ${done}/${total}`),
   });
   const queries = { summary: summarizeQueries(timings), loadQuery: summarizeQueries(timings, LOAD_QUERY.uid), timings, seedFigures };
@@ -111,10 +113,12 @@ async function timeQueries(run: LevelRun, level: number): Promise<LevelResult["q
   return queries;
 }
 
-/** One level: the generators resized, a warm-up, the measurement window, its verdict, and the queries when asked for. */
-async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> {
+/**
+ * One level: the generators resized, a warm-up, the measurement window, its verdict, and the
+ * queries when asked for. The first level (and the agents' "before" run) gets the longer window.
+ */
+async function measureLevel(run: LevelRun, level: number, first = level === run.args.levels[0], withQueries = true): Promise<LevelResult> {
   const { args, progress } = run;
-  const first = level === args.levels[0];
   const generatorSeries = await sizeGenerators(run.generators, run.platform.fleet.agents, run.baseline, level);
   const offeredSeries = level * SEED_ACTIVE_SERIES;
   const warmupMs = (first ? args.warmupMinutes : args.settleMinutes) * 60_000;
@@ -138,12 +142,32 @@ async function measureLevel(run: LevelRun, level: number): Promise<LevelResult> 
     verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }, endToEndLag),
   };
   log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, end-to-end lag p50 ${endToEndLag.p50Seconds?.toFixed(2)}s p99 ${endToEndLag.p99Seconds?.toFixed(2)}s (${endToEndLag.samples} probe samples), ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
-  if (args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
+  if (withQueries && args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
   return result;
+}
+
+/**
+ * The first level with every agent rolled to what the program deployed before (bench/before.ts),
+ * then rolled back to the program's settings; measured like the first level, without queries.
+ */
+async function measureAgentsBefore(run: LevelRun): Promise<LevelResult> {
+  const agents = run.platform.agents;
+  const current = agents.map((a) => a.plan);
+  log(`agents before: rolling every agent to ${AGENTS_BEFORE}`);
+  await Promise.all(agents.map((a) => a.roll(agentPlanBefore(a.plan))));
+  try {
+    const result = await measureLevel(run, run.args.levels[0], true, false);
+    log(`agents before: largest agent ${((result.window.agentRssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, end-to-end lag p99 ${result.endToEndLag?.p99Seconds?.toFixed(2)}s`);
+    return result;
+  } finally {
+    log("agents before: rolling every agent back to the program's settings");
+    await Promise.all(agents.map((a, i) => a.roll(current[i])));
+  }
 }
 
 interface PlatformRun {
   levels: LevelResult[];
+  beforeAndAfter: BeforeAndAfter;
   stoppedBecause: string;
   history?: HistoryResult;
 }
@@ -161,6 +185,7 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
   const levels: LevelResult[] = [];
   let stoppedBecause = "";
   let history: HistoryResult | undefined;
+  const beforeAndAfter: BeforeAndAfter = { queryEngine: { before: BEFORE.queryEngine, after: queryEngineOf(platform.fleet.central.thanos.query) } };
   try {
     const baseline = await measureBaseline(sampler);
     if (args.history.length > 0) {
@@ -168,6 +193,11 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
       history = await runHistory({ platform, generators, baseline, tiers: args.history, shards: args.targetsPerAgent, log });
     }
     const run: LevelRun = { platform, args, generators, sampler, lag, progress, baseline, queries: dashboardQueriesOf(path.join(platform.dir, "synth"), platform.fleet.central.stack) };
+    if (args.agentsBefore) {
+      const after = agentSettingsOf(platform.agents[0].plan);
+      beforeAndAfter.agents = { before: AGENTS_BEFORE, after, level: await measureAgentsBefore(run) };
+      notes.push(AGENTS_BEFORE_NOTE);
+    }
     const planned = [...args.levels];
     for (let i = 0; i < planned.length; i++) {
       const level = planned[i];
@@ -195,7 +225,7 @@ async function runLevels(platform: LocalPlatform, probe: CounterProbe, args: Ben
     sampler.stop();
     lag.stop();
   }
-  return { levels, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held`, history };
+  return { levels, beforeAndAfter, stoppedBecause: stoppedBecause || `the last level asked for (${levels[levels.length - 1]?.level}x) held`, history };
 }
 
 /** The options, or exit 2 with the usage when they are wrong. */
@@ -277,13 +307,14 @@ function methodNotes(args: BenchArgs): string[] {
     }.`,
     "Lag end to end: every agent also scrapes a counter whose every value is timed as it is served (the fault tests' probe); Query is polled every 200ms for each agent's newest value, and a value's lag is from its scrape to the poll that first returned it, so each reading is known to within 200ms plus one query.",
     "Agent and receiver figures come from their own /metrics, read every 2s; the queue lag is prometheus_remote_storage_queue_highest_timestamp_seconds minus ..._queue_highest_sent_timestamp_seconds, per agent, which Prometheus sets in whole seconds.",
-    "Query latency: each query once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached), one at a time, while the load runs.",
+    "Query latency: each query as Grafana sends it (graphs as range queries, tables and stats as instant queries at the range's end), once cold (right after a restart of the Query Frontend, empty results cache) and once again (cached; the frontend caches no instant query), one at a time, while the load runs; and once cold with engine= naming the engine Query ran before (the frontend's cache key includes it), the two cold calls in alternating order. A query that takes over 60 s (Grafana's proxy gives up at 30 s) counts as failed.",
     "The generators serve the metric families the dashboards and alert rules read (node-exporter, kube-state-metrics, cAdvisor, kubelet volume stats) with their exporters' label names, so the dashboard queries read the load; the query over every load series (count by cluster and tenant) shows the read path at the fleet's scale.",
   ];
 }
 
 interface BenchRun {
   args: BenchArgs;
+  beforeAndAfter?: BeforeAndAfter;
   started: Date;
   loadAverageStart: number[];
   levels: LevelResult[];
@@ -317,6 +348,7 @@ function benchResults(run: BenchRun): BenchResults {
     },
     synth: { runs: run.synthRuns, scalingFactor: scalingFactor(run.synthRuns) },
     history: run.history,
+    beforeAndAfter: run.beforeAndAfter,
     notes: [...run.notes, ...methodNotes(run.args)],
   };
 }
@@ -334,9 +366,10 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   log(`work dir ${dir}; load average ${loadAverageStart.map((x) => x.toFixed(2)).join(" ")}`);
 
-  const { levels, stoppedBecause, history }: PlatformRun = args.levels.length > 0 ? await benchPlatform(dir, args, started.getTime(), notes) : { levels: [], stoppedBecause: "no level ran" };
+  const { levels, stoppedBecause, history, beforeAndAfter }: Partial<PlatformRun> & Pick<PlatformRun, "levels" | "stoppedBecause"> =
+    args.levels.length > 0 ? await benchPlatform(dir, args, started.getTime(), notes) : { levels: [], stoppedBecause: "no level ran" };
   const synthRuns = args.synthSizes.length ? await measureSynthScale(args.synthSizes, log) : [];
-  const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, history, synthRuns, notes });
+  const results = benchResults({ args, started, loadAverageStart, levels, stoppedBecause, history, beforeAndAfter, synthRuns, notes });
   const files = writeResults(path.resolve(PROJECT_DIR, args.out), results);
   if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });
   console.log("\n" + markdownTable(seedTable(results)));

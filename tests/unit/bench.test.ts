@@ -4,11 +4,14 @@ import { generatorSize, loadgenArgs, seriesPerNode, seriesShares, shardTargets }
 import { parseExposition, sumOf } from "../../bench/metrics";
 import { dashboardQueriesFromPlan, exprFor, QUERY_RANGES, QueryTiming, summarizeQueries } from "../../bench/queries";
 import { svgLatencyPlot, svgPlot } from "../../bench/plot";
-import { agentsTable, BenchResults, ceilingOf, LevelResult, markdownReport, markdownTable, SEED, seedTable, verdict, writeResults } from "../../bench/report";
+import { agentsTable, beforeAndAfterSection, BenchResults, ceilingOf, LevelResult, markdownReport, markdownTable, SEED, seedTable, verdict, writeResults } from "../../bench/report";
 import { agentReading, Reading, receiverReading, summarize, WindowSummary } from "../../bench/sampler";
 import { increase, percentile, ratePerSecond } from "../../bench/stats";
 import { edgeStackFile, scalingFactor } from "../../bench/synth-scale";
 import { parseStackConfig } from "../../config/stack";
+import { agentPlanBefore, agentSettingsOf, AGENTS_BEFORE, BEFORE, queryEngineOf } from "../../bench/before";
+import { ThanosValues } from "../../components/central/thanos-values";
+import { AgentPlan } from "../../loopback/synth-plan";
 import * as fs from "fs";
 import * as path from "path";
 import { mockKubeconfigFor } from "../../synth/pulumi-config";
@@ -278,6 +281,33 @@ describe("verdict and ceiling", () => {
     expect(agentsTable(one).split("\n")[2]).toBe("| cluster-03 | 36,669 | 2,448 | 0.00 / 5.00 s | 183 MiB | 0.011 cores |");
   });
 
+  test("each change's figures before and after, from the same run, side by side", () => {
+    const one = level(1, true);
+    one.endToEndLag = { samples: 150, p50Seconds: 0.6, p99Seconds: 1.4, pollMs: 200 };
+    one.window = window({ agentRssMaxBytes: 110 * 2 ** 20, agentCpuCoresTotal: 0.1, ingestedSamplesPerSecond: 7300 });
+    const timings: QueryTiming[] = [
+      { uid: "d", panel: "p", range: "1h", instant: false, coldMs: 100, cachedMs: 10, beforeColdMs: 400 },
+      { uid: "d", panel: "t", range: "1h", instant: true, coldMs: 300, cachedMs: 290, beforeError: "HTTP 503: timeout" },
+    ];
+    one.queries = { timings, loadQuery: [], summary: summarizeQueries(timings) };
+    const before = level(1, true);
+    before.endToEndLag = { samples: 150, p50Seconds: 0.8, p99Seconds: 2.3, pollMs: 200 };
+    before.window = window({ agentRssMaxBytes: 180 * 2 ** 20, agentCpuCoresTotal: 0.09, ingestedSamplesPerSecond: 7290 });
+    const run = {
+      levels: [one],
+      beforeAndAfter: { queryEngine: { before: "prometheus", after: "thanos" }, agents: { before: "deadline 2s", after: "deadline 1s", level: before } },
+    } as unknown as BenchResults;
+    const lines = beforeAndAfterSection(run);
+    expect(lines[0]).toBe("## Before and after, in this run");
+    expect(lines).toContain("- Query engine: prometheus → thanos.");
+    expect(lines).toContain("- Agents: deadline 2s → deadline 1s.");
+    expect(lines).toContain("| Query engine | dashboard queries p50 / p99, 1h, cold | 400 / 400 ms (1 failed) | 200 / 298 ms |");
+    expect(lines).toContain("| Agents | end-to-end lag p50 / p99, 1x | 0.80 / 2.30 s | 0.60 / 1.40 s |");
+    expect(lines).toContain("| Agents | largest agent's peak RSS, 1x | 180 MiB | 110 MiB |");
+    expect(lines).toContain("## Agents at 1x, before");
+    expect(beforeAndAfterSection({ levels: [one] } as unknown as BenchResults)).toEqual([]);
+  });
+
   const results = (levels: LevelResult[]) =>
     ({
       date: "2026-12-01",
@@ -422,6 +452,9 @@ describe("dashboards and synth at scale", () => {
     await synthesize({ stackDir: PROJECT_DIR, outDir, stacks: ["cluster-01"] });
     const queries = dashboardQueriesFromPlan(path.join(outDir, "cluster-01", "plan.json"));
     expect(new Set(queries.map((q) => q.uid)).size).toBe(6);
+    // Grafana sends a table's queries as instant queries, a graph's as range queries.
+    expect(queries.find((q) => q.panel === "Containers closest to their memory limit")?.instant).toBe(true);
+    expect(queries.find((q) => q.panel === "Memory by namespace")?.instant).toBe(false);
     expect(queries.length).toBeGreaterThan(30);
     for (const range of QUERY_RANGES) expect(queries.filter((q) => exprFor(q.expr, range).includes("$"))).toEqual([]);
     const rated = queries.find((q) => q.expr.includes("$__rate_interval"))!;
@@ -444,5 +477,35 @@ describe("dashboards and synth at scale", () => {
     const run = (edges: number, seconds: number) => ({ edges, stacks: edges + 1, seconds, maxRssBytes: 0, msPerStack: 0 });
     expect(scalingFactor([run(25, 2.5), run(100, 12)])).toBeCloseTo(1.2);
     expect(scalingFactor([run(25, 2.5)])).toBeUndefined();
+  });
+});
+
+describe("settings from before", () => {
+  const queue = { capacity: 10000, minShards: 1, maxShards: 20, maxSamplesPerSend: 2000, batchSendDeadline: "1s", minBackoff: "30ms", maxBackoff: "30s", retryOnRateLimit: true, sampleAgeLimit: "6h" };
+  const plan: AgentPlan = {
+    name: "cluster-03",
+    cluster: "cluster-03",
+    tenant: "cluster-03",
+    namespace: "monitoring",
+    resourceName: "edge-prometheus",
+    externalLabels: { cluster: "cluster-03" },
+    remoteWrite: [{ name: "central", url: "https://central", headers: {}, queueConfig: queue, metadataConfig: { send: true, sendInterval: "1m" } }],
+    additionalArgs: [],
+    env: { GOMEMLIMIT: String(100 * 2 ** 20), OTHER: "kept" },
+  };
+
+  test("an agent rolled to before gets the old batch deadline and no GOMEMLIMIT, the rest unchanged", () => {
+    const before = agentPlanBefore(plan);
+    expect(before.remoteWrite[0].queueConfig).toEqual({ ...queue, batchSendDeadline: BEFORE.batchSendDeadline });
+    expect(before.env).toEqual({ OTHER: "kept" });
+    expect({ ...before, env: plan.env, remoteWrite: plan.remoteWrite }).toEqual(plan);
+    expect(agentSettingsOf(plan)).toBe("remote-write batchSendDeadline 1s and GOMEMLIMIT 100 MiB");
+    expect(agentSettingsOf(before)).toBe(AGENTS_BEFORE);
+  });
+
+  test("Query's engine is its --query.promql-engine flag, else Thanos' default", () => {
+    const query = (extraArgs: string[]) => ({ extraArgs }) as unknown as ThanosValues["query"];
+    expect(queryEngineOf(query(["--log.level=info", "--query.promql-engine=thanos"]))).toBe("thanos");
+    expect(queryEngineOf(query(["--log.level=info"]))).toBe("prometheus");
   });
 });
