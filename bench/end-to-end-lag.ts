@@ -7,7 +7,7 @@
  * within one poll period plus one query's duration, both well under a second.
  */
 import { CounterProbe, PROBE_AGENT_LABEL, PROBE_METRIC } from "../loopback/counter-probe";
-import { percentile } from "./stats";
+import { percentileOfSorted } from "./stats";
 
 /** One probe value: when it was scraped and how long it took to become queryable. */
 export interface LagReading {
@@ -53,7 +53,7 @@ export function summarizeLags(readings: readonly LagReading[], fromMs: number, t
   const seconds = readings.filter((r) => r.scrapedAt >= fromMs && r.scrapedAt < toMs).map((r) => r.lagMs / 1000);
   if (seconds.length === 0) return { samples: 0, pollMs };
   const sortedSeconds = [...seconds].sort((a, b) => a - b);
-  return { samples: seconds.length, p50Seconds: percentile(seconds, 50), p99Seconds: percentile(seconds, 99), maxSeconds: sortedSeconds[sortedSeconds.length - 1], sortedSeconds, pollMs };
+  return { samples: seconds.length, p50Seconds: percentileOfSorted(sortedSeconds, 50), p99Seconds: percentileOfSorted(sortedSeconds, 99), maxSeconds: sortedSeconds[sortedSeconds.length - 1], sortedSeconds, pollMs };
 }
 
 export class EndToEndLag {

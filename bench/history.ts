@@ -222,6 +222,15 @@ export function blocksWithin(blocks: BucketBlock[], history: { startMs: number; 
  * its 5m block, every 5m block of at least 10 days its 1h block (Thanos' downsampling
  * thresholds), and every raw block past the raw retention is marked for deletion.
  */
+/** Thanos' block resolutions (a block's `thanos.downsample.resolution`), raw first. */
+export const RESOLUTIONS = [
+  { name: "raw", ms: 0 },
+  { name: "5m", ms: 300_000 },
+  { name: "1h", ms: 3_600_000 },
+] as const;
+export type ResolutionName = (typeof RESOLUTIONS)[number]["name"];
+const [RAW, FIVE_MINUTES, ONE_HOUR] = RESOLUTIONS.map((r) => r.ms);
+
 export function compactionDone(blocks: BucketBlock[], history: { startMs: number; endMs: number }, rawRetentionMs: number, nowMs: number): { done: boolean; waitingFor: string[] } {
   const inHistory = blocksWithin(blocks, history);
   const covered = (b: BucketBlock, resolutionMs: number) =>
@@ -229,9 +238,9 @@ export function compactionDone(blocks: BucketBlock[], history: { startMs: number
   const waitingFor: string[] = [];
   for (const b of inHistory.filter((x) => !x.markedForDeletion)) {
     const span = b.maxTime - b.minTime;
-    if (b.resolutionMs === 0 && span >= 40 * HOUR_MS && !covered(b, 300_000)) waitingFor.push(`5m block of ${b.id}`);
-    if (b.resolutionMs === 300_000 && span >= 10 * DAY_MS && !covered(b, 3_600_000)) waitingFor.push(`1h block of ${b.id}`);
-    if (b.resolutionMs === 0 && b.maxTime < nowMs - rawRetentionMs && covered(b, 300_000)) waitingFor.push(`retention's deletion mark on ${b.id}`);
+    if (b.resolutionMs === RAW && span >= 40 * HOUR_MS && !covered(b, FIVE_MINUTES)) waitingFor.push(`5m block of ${b.id}`);
+    if (b.resolutionMs === FIVE_MINUTES && span >= 10 * DAY_MS && !covered(b, ONE_HOUR)) waitingFor.push(`1h block of ${b.id}`);
+    if (b.resolutionMs === RAW && b.maxTime < nowMs - rawRetentionMs && covered(b, FIVE_MINUTES)) waitingFor.push(`retention's deletion mark on ${b.id}`);
   }
   return { done: waitingFor.length === 0, waitingFor };
 }

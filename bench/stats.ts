@@ -2,9 +2,13 @@
 
 /** The p-th percentile (0..100) by linear interpolation between closest ranks; undefined for no values. */
 export function percentile(values: number[], p: number): number | undefined {
+  return percentileOfSorted([...values].sort((a, b) => a - b), p);
+}
+
+/** `percentile` of values already sorted ascending. */
+export function percentileOfSorted(sorted: number[], p: number): number | undefined {
   if (p < 0 || p > 100) throw new Error(`percentile ${p}: expected 0..100`);
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
   const rank = (p / 100) * (sorted.length - 1);
   const low = Math.floor(rank);
   const high = Math.ceil(rank);

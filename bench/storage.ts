@@ -7,14 +7,8 @@
  * (projected: the seed's active series times the windows in each retention).
  */
 import { durationMs } from "../config/duration";
-import { BucketBlock, blocksWithin } from "./history";
+import { BucketBlock, blocksWithin, ResolutionName, RESOLUTIONS } from "./history";
 
-export const RESOLUTIONS = [
-  { name: "raw", ms: 0 },
-  { name: "5m", ms: 300_000 },
-  { name: "1h", ms: 3_600_000 },
-] as const;
-export type ResolutionName = (typeof RESOLUTIONS)[number]["name"];
 
 export interface ResolutionUsage {
   resolution: ResolutionName;
