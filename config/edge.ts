@@ -7,9 +7,6 @@ import { parseQuantity } from "./quantity";
 /** Namespaces Kubernetes itself owns. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** The agent's default soft memory limit (edge.softMemoryLimit). */
-const SOFT_MEMORY_LIMIT = "100Mi";
-
 export const edgeSchema = z
   .strictObject({
     centralStack: centralStackName,
@@ -109,9 +106,13 @@ export const edgeSchema = z
     /**
      * The agent's soft memory limit (GOMEMLIMIT): Go's garbage collector runs more often as the
      * heap nears it instead of letting it grow to GOGC's 1.75x the live data, and hands freed
-     * memory back. `resources.limits.memory` stays the hard ceiling a WAL replay may reach.
+     * memory back; `resources.limits.memory` stays the hard ceiling. Unset by default: a fixed
+     * limit fits one agent size only. At the seed's load 100Mi took the largest agent from
+     * 177 to 152 MiB, but at twice the load (73k series per agent, live heap above it) its GC
+     * ran near continuously, 0.31 cores per agent, and the receivers fell behind
+     * (`npm run bench`, docs/performance.md). Unset, Prometheus sets 90% of the container's limit.
      */
-    softMemoryLimit: containerMemory.default(SOFT_MEMORY_LIMIT),
+    softMemoryLimit: containerMemory.optional(),
   })
   .superRefine((e, ctx) => {
     const { sampleAgeLimit } = e.remoteWrite;
@@ -123,7 +124,7 @@ export const edgeSchema = z
       });
     }
     const hardLimit = e.resources.limits.memory;
-    if (hardLimit && (parseQuantity(e.softMemoryLimit) ?? 0) > (parseQuantity(hardLimit) ?? 0)) {
+    if (hardLimit && e.softMemoryLimit && (parseQuantity(e.softMemoryLimit) ?? 0) > (parseQuantity(hardLimit) ?? 0)) {
       ctx.addIssue({ code: "custom", path: ["softMemoryLimit"], message: `expected at most resources.limits.memory (${hardLimit}), got ${e.softMemoryLimit}` });
     }
     // A tenant's id is its namespace: it must not take over a system or the cluster agent's namespace.

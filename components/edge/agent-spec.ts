@@ -36,10 +36,11 @@ export interface ContainerPatch {
 }
 
 /**
- * The agent's soft memory limit as GOMEMLIMIT, in bytes (Go reads no Kubernetes quantities).
- * Prometheus derives GOMEMLIMIT from the container's limit only when the variable is unset.
+ * The agent's soft memory limit, when set, as GOMEMLIMIT in bytes (Go reads no Kubernetes
+ * quantities). Unset, Prometheus derives GOMEMLIMIT from the container's memory limit.
  */
 export function agentContainers(softMemoryLimit: EdgeSettings["softMemoryLimit"]): ContainerPatch[] {
+  if (softMemoryLimit === undefined) return [];
   return [{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(parseQuantity(softMemoryLimit)) }] }];
 }
 

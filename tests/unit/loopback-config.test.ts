@@ -136,8 +136,8 @@ test("an agent keeps the program's labels, headers, queue, write relabelling and
     ],
   });
   expect(tenantA.additionalArgs.map(operatorFlag)).toEqual(["--storage.agent.retention.max-time=6h"]);
-  // The container patch's environment: the soft memory limit in bytes.
-  expect(tenantA.env).toEqual({ GOMEMLIMIT: expect.stringMatching(/^\d+$/) });
+  // No container patch by default (edge.softMemoryLimit unset), so no environment of its own.
+  expect(tenantA.env).toEqual({});
   expect(path.isAbsolute(synthDir)).toBe(true);
 });
 
