@@ -92,10 +92,17 @@ const QUERY_TIMEOUT_MS = 60_000;
 
 type QueryRange = (typeof QUERY_RANGES)[number];
 
-/** One request as Grafana sends it through the frontend for `range` ending at `end`; `engine` names one, else Query's default. */
-async function timedQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, end: number, engine?: string): Promise<{ ms: number; series: number }> {
+/** When a dashboard is opened: Grafana aligns a range query's end to its step, and sends an instant query at the range's end itself. */
+interface DashboardTime {
+  alignedEnd: number;
+  now: number;
+}
+
+/** One request as Grafana sends it through the frontend for `range`; `engine` names one, else Query's default. */
+async function timedQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, at: DashboardTime, engine?: string): Promise<{ ms: number; series: number }> {
   const url = new URL(q.instant ? "/api/v1/query" : "/api/v1/query_range", baseUrl);
-  const window: Record<string, string> = q.instant ? { time: String(end) } : { start: String(end - range.seconds), end: String(end), step: String(range.step) };
+  const end = at.alignedEnd;
+  const window: Record<string, string> = q.instant ? { time: String(at.now) } : { start: String(end - range.seconds), end: String(end), step: String(range.step) };
   const params = { query: exprFor(q.expr, range), ...window, ...Object.fromEntries(new URLSearchParams(DATASOURCE.customQueryParameters)), ...(engine ? { engine } : {}) };
   url.search = new URLSearchParams(params).toString();
   const began = performance.now();
@@ -113,19 +120,19 @@ const failure = (err: unknown) => (err as Error).message.slice(0, 300);
  * before (which goes first alternates with `index`, so neither always finds the stores' caches
  * warm), then cached with the default.
  */
-async function timeQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, end: number, beforeEngine: string, index: number): Promise<QueryTiming> {
+async function timeQuery(baseUrl: string, q: DashboardQuery, range: QueryRange, at: DashboardTime, beforeEngine: string, index: number): Promise<QueryTiming> {
   const timing: QueryTiming = { uid: q.uid, panel: q.panel, range: range.name, instant: q.instant };
   const current = async () => {
     try {
-      const cold = await timedQuery(baseUrl, q, range, end);
-      Object.assign(timing, { coldMs: cold.ms, series: cold.series, cachedMs: (await timedQuery(baseUrl, q, range, end)).ms });
+      const cold = await timedQuery(baseUrl, q, range, at);
+      Object.assign(timing, { coldMs: cold.ms, series: cold.series, cachedMs: (await timedQuery(baseUrl, q, range, at)).ms });
     } catch (err) {
       timing.error = failure(err);
     }
   };
   const before = async () => {
     try {
-      timing.beforeColdMs = (await timedQuery(baseUrl, q, range, end, beforeEngine)).ms;
+      timing.beforeColdMs = (await timedQuery(baseUrl, q, range, at, beforeEngine)).ms;
     } catch (err) {
       timing.beforeError = failure(err);
     }
@@ -154,9 +161,10 @@ export async function measureQueries(opts: {
     await opts.queryFrontend.stop();
     await opts.queryFrontend.restart();
     // Grafana aligns the range to the step, which is what lets the frontend cache it.
-    const end = Math.floor(Date.now() / 1000 / range.step) * range.step;
+    const now = Math.floor(Date.now() / 1000);
+    const at: DashboardTime = { alignedEnd: Math.floor(now / range.step) * range.step, now };
     for (const [index, q] of opts.queries.entries()) {
-      timings.push(await timeQuery(opts.queryFrontendUrl, q, range, end, opts.beforeEngine, index));
+      timings.push(await timeQuery(opts.queryFrontendUrl, q, range, at, opts.beforeEngine, index));
       opts.progress?.(timings.length, total);
     }
     seedFigures.push(await seedQueryFigure(opts.queryUrl, range.name));
