@@ -217,11 +217,6 @@ export function blocksWithin(blocks: BucketBlock[], history: { startMs: number; 
   return blocks.filter((b) => b.minTime >= history.startMs && b.maxTime <= history.endMs + 1);
 }
 
-/**
- * Whether the Compactor has done its work on the history: every raw block of at least 40h has
- * its 5m block, every 5m block of at least 10 days its 1h block (Thanos' downsampling
- * thresholds), and every raw block past the raw retention is marked for deletion.
- */
 /** Thanos' block resolutions (a block's `thanos.downsample.resolution`), raw first. */
 export const RESOLUTIONS = [
   { name: "raw", ms: 0 },
@@ -231,6 +226,11 @@ export const RESOLUTIONS = [
 export type ResolutionName = (typeof RESOLUTIONS)[number]["name"];
 const [RAW, FIVE_MINUTES, ONE_HOUR] = RESOLUTIONS.map((r) => r.ms);
 
+/**
+ * Whether the Compactor has done its work on the history: every raw block of at least 40h has
+ * its 5m block, every 5m block of at least 10 days its 1h block (Thanos' downsampling
+ * thresholds), and every raw block past the raw retention is marked for deletion.
+ */
 export function compactionDone(blocks: BucketBlock[], history: { startMs: number; endMs: number }, rawRetentionMs: number, nowMs: number): { done: boolean; waitingFor: string[] } {
   const inHistory = blocksWithin(blocks, history);
   const covered = (b: BucketBlock, resolutionMs: number) =>

@@ -228,21 +228,24 @@ export function historySection(history: HistoryResult): string[] {
 /** Every change measured in this run: the figure it was made for, before and after, side by side. */
 export function beforeAndAfterSection(results: BenchResults): string[] {
   const b = results.beforeAndAfter;
-  const base = results.levels.find((l) => l.level === 1);
-  if (!b || !base) return [];
+  if (!b) return [];
   const latency = (s: LatencySummary | undefined) => `${fmt(s?.p50Ms)} / ${fmt(s?.p99Ms)} ms${s?.errors ? ` (${s.errors} failed)` : ""}`;
-  const rows = base.queries
-    ? QUERY_RANGES.map((r) => `| Query engine | dashboard queries p50 / p99, ${r.name}, cold | ${latency(latencyOf(base, r.name, "cold, before"))} | ${latency(latencyOf(base, r.name, "cold"))} |`)
+  // The queries ran at the first level; the agents' "before" at the first level too.
+  const queried = results.levels.find((l) => l.queries);
+  const rows = queried
+    ? QUERY_RANGES.map((r) => `| Query engine | dashboard queries p50 / p99, ${r.name}, cold | ${latency(latencyOf(queried, r.name, "cold, before"))} | ${latency(latencyOf(queried, r.name, "cold"))} |`)
     : [];
-  const changes = base.queries ? [`- Query engine: ${b.queryEngine.before} → ${b.queryEngine.after}.`] : [];
+  const changes = queried ? [`- Query engine: ${b.queryEngine.before} → ${b.queryEngine.after}.`] : [];
   const a = b.agents;
-  if (a) {
-    const [was, now] = [a.level, base];
+  const now = a && results.levels.find((l) => l.level === a.level.level);
+  if (a && now) {
+    const was = a.level;
+    const at = `${now.level}x`;
     rows.push(
-      `| Agents | end-to-end lag p50 / p99, ${base.level}x | ${fmt(was.endToEndLag?.p50Seconds, 2)} / ${fmt(was.endToEndLag?.p99Seconds, 2)} s | ${fmt(now.endToEndLag?.p50Seconds, 2)} / ${fmt(now.endToEndLag?.p99Seconds, 2)} s |`,
-      `| Agents | largest agent's peak RSS, ${base.level}x | ${fmt(mib(was.window.agentRssMaxBytes))} MiB | ${fmt(mib(now.window.agentRssMaxBytes))} MiB |`,
-      `| Agents | agent CPU, all agents, ${base.level}x | ${fmt(was.window.agentCpuCoresTotal, 3)} cores | ${fmt(now.window.agentCpuCoresTotal, 3)} cores |`,
-      `| Agents | samples/s ingested, ${base.level}x | ${fmt(was.window.ingestedSamplesPerSecond)} | ${fmt(now.window.ingestedSamplesPerSecond)} |`,
+      `| Agents | end-to-end lag p50 / p99, ${at} | ${fmt(was.endToEndLag?.p50Seconds, 2)} / ${fmt(was.endToEndLag?.p99Seconds, 2)} s | ${fmt(now.endToEndLag?.p50Seconds, 2)} / ${fmt(now.endToEndLag?.p99Seconds, 2)} s |`,
+      `| Agents | largest agent's peak RSS, ${at} | ${fmt(mib(was.window.agentRssMaxBytes))} MiB | ${fmt(mib(now.window.agentRssMaxBytes))} MiB |`,
+      `| Agents | agent CPU, all agents, ${at} | ${fmt(was.window.agentCpuCoresTotal, 3)} cores | ${fmt(now.window.agentCpuCoresTotal, 3)} cores |`,
+      `| Agents | samples/s ingested, ${at} | ${fmt(was.window.ingestedSamplesPerSecond)} | ${fmt(now.window.ingestedSamplesPerSecond)} |`,
     );
     changes.push(`- Agents: ${a.before} → ${a.after}.`);
   }

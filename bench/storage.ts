@@ -9,7 +9,6 @@
 import { durationMs } from "../config/duration";
 import { BucketBlock, blocksWithin, ResolutionName, RESOLUTIONS } from "./history";
 
-
 export interface ResolutionUsage {
   resolution: ResolutionName;
   blocks: number;

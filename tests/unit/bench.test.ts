@@ -306,6 +306,11 @@ describe("verdict and ceiling", () => {
     expect(lines).toContain("| Agents | largest agent's peak RSS, 1x | 180 MiB | 110 MiB |");
     expect(lines).toContain("## Agents at 1x, before");
     expect(beforeAndAfterSection({ levels: [one] } as unknown as BenchResults)).toEqual([]);
+    // A run starting at 2x compares the agents at 2x, and has no query rows without queries.
+    const twice = { ...level(2, true), endToEndLag: one.endToEndLag };
+    const fromTwo = { levels: [twice], beforeAndAfter: { ...run.beforeAndAfter, agents: { before: "a", after: "b", level: { ...before, level: 2 } } } } as unknown as BenchResults;
+    expect(beforeAndAfterSection(fromTwo).filter((l) => l.startsWith("| "))).toEqual(expect.arrayContaining(["| Agents | end-to-end lag p50 / p99, 2x | 0.80 / 2.30 s | 0.60 / 1.40 s |"]));
+    expect(beforeAndAfterSection(fromTwo).some((l) => l.startsWith("| Query engine"))).toBe(false);
   });
 
   const results = (levels: LevelResult[]) =>
