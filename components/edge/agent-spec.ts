@@ -36,12 +36,13 @@ export interface ContainerPatch {
 }
 
 /**
- * The agent's soft memory limit, when set, as GOMEMLIMIT in bytes (Go reads no Kubernetes
- * quantities). Unset, Prometheus derives GOMEMLIMIT from the container's memory limit.
+ * The spec's `containers` for the agent's soft memory limit, when set: GOMEMLIMIT in bytes (Go
+ * reads no Kubernetes quantities). Unset, no `containers` at all (an empty list does not survive
+ * Helm's values), and Prometheus derives GOMEMLIMIT from the container's memory limit.
  */
-export function agentContainers(softMemoryLimit: EdgeSettings["softMemoryLimit"]): ContainerPatch[] {
-  if (softMemoryLimit === undefined) return [];
-  return [{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(parseQuantity(softMemoryLimit)) }] }];
+export function agentContainers(softMemoryLimit: EdgeSettings["softMemoryLimit"]): { containers?: ContainerPatch[] } {
+  if (softMemoryLimit === undefined) return {};
+  return { containers: [{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(parseQuantity(softMemoryLimit)) }] }] };
 }
 
 /** The configured requests and limits, without the unset ones. */

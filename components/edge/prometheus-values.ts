@@ -63,7 +63,7 @@ export type EdgePrometheusValues = {
       externalLabels: Record<string, string>;
       remoteWrite: RemoteWriteSpec[];
       additionalArgs: AgentArgument[];
-      containers: ContainerPatch[];
+      containers?: ContainerPatch[];
       storageSpec: StorageSpec;
       resources: ResourceRequirements;
       serviceMonitorNamespaceSelector: LabelSelector;
@@ -118,7 +118,7 @@ export function edgePrometheusValues(opts: EdgePrometheusOptions): EdgePrometheu
           }),
         ],
         additionalArgs: walArguments(settings.wal),
-        containers: agentContainers(settings.softMemoryLimit),
+        ...agentContainers(settings.softMemoryLimit),
         storageSpec: prometheusStorage(settings.wal),
         resources: agentResources(settings.resources),
         serviceMonitorNamespaceSelector: NOT_A_TENANT_NAMESPACE,

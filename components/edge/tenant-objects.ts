@@ -80,7 +80,7 @@ export interface PrometheusAgentManifest {
     overrideHonorLabels: boolean;
     additionalScrapeConfigs: { name: string; key: string };
     additionalArgs: AgentArgument[];
-    containers: ContainerPatch[];
+    containers?: ContainerPatch[];
     storage: StorageSpec;
     resources: ResourceRequirements;
   };
@@ -365,7 +365,7 @@ function tenantAgent(opts: TenantObjectsOptions): PrometheusAgentManifest {
       overrideHonorLabels: true,
       additionalScrapeConfigs: { name: NODE_SCRAPE_SECRET, key: NODE_SCRAPE_KEY },
       additionalArgs: walArguments(settings.wal),
-      containers: agentContainers(settings.softMemoryLimit),
+      ...agentContainers(settings.softMemoryLimit),
       storage: prometheusStorage(settings.wal),
       resources: agentResources(settings.resources),
     },

@@ -150,7 +150,7 @@ describe("quota, container defaults and network isolation", () => {
   });
 
   test("the tenant agent takes the edge's soft memory limit, as the cluster agent does", () => {
-    expect(build().agent.spec.containers).toEqual([]);
+    expect(build().agent.spec).not.toHaveProperty("containers");
     const { edge } = edgeConfig("cluster-02", (e) => (e.softMemoryLimit = "300Mi"));
     const limited = build(edge.tenants[0], edge);
     expect(limited.agent.spec.containers).toEqual([{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(300 * 2 ** 20) }] }]);
