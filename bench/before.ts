@@ -5,6 +5,7 @@
  */
 import { AgentPlan } from "../loopback/synth-plan";
 import { ThanosValues } from "../components/central/thanos-values";
+import { SOFT_MEMORY_LIMIT_ENV } from "../components/edge/agent-spec";
 
 export const BEFORE = {
   /** Thanos' own default, which Query ran before `--query.promql-engine=thanos`. */
@@ -29,7 +30,7 @@ export function queryEngineOf(query: ThanosValues["query"]): string {
 
 /** An agent as the program configured it before: the old batch deadline, no GOMEMLIMIT. */
 export function agentPlanBefore(plan: AgentPlan): AgentPlan {
-  const env = Object.fromEntries(Object.entries(plan.env).filter(([name]) => name !== "GOMEMLIMIT"));
+  const env = Object.fromEntries(Object.entries(plan.env).filter(([name]) => name !== SOFT_MEMORY_LIMIT_ENV));
   return {
     ...plan,
     env,
@@ -40,6 +41,6 @@ export function agentPlanBefore(plan: AgentPlan): AgentPlan {
 /** The settings `agentPlanBefore` changes, as an agent has them (for the report's "after"). */
 export function agentSettingsOf(plan: AgentPlan): string {
   const deadline = plan.remoteWrite[0]?.queueConfig.batchSendDeadline ?? "n/a";
-  const limit = plan.env.GOMEMLIMIT;
+  const limit = plan.env[SOFT_MEMORY_LIMIT_ENV];
   return `remote-write batchSendDeadline ${deadline} and ${limit ? `GOMEMLIMIT ${(Number(limit) / 2 ** 20).toFixed(0)} MiB` : "no GOMEMLIMIT"}`;
 }

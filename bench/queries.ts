@@ -52,6 +52,7 @@ export const dashboardQueriesOf = (synthDir: string, centralStack: string) => da
 /** What the program's Grafana data source sends with every query, and its minimum interval. */
 const DATASOURCE = thanosDatasource("monitoring").jsonData as { timeInterval: string; customQueryParameters: string };
 const SCRAPE_SECONDS = durationMs(DATASOURCE.timeInterval) / 1000;
+const DATASOURCE_PARAMS = Object.fromEntries(new URLSearchParams(DATASOURCE.customQueryParameters));
 
 /**
  * The ranges measured, with the step Grafana sends for a panel about 1,000 pixels wide: the
@@ -65,8 +66,10 @@ export const QUERY_RANGES = [
   { name: "30d", seconds: 30 * 86_400, step: 3600 },
 ] as const;
 
+type QueryRange = (typeof QUERY_RANGES)[number];
+
 /** The query Grafana sends for `expr` over `range`: its variables replaced for that range and step. */
-export function exprFor(expr: string, range: (typeof QUERY_RANGES)[number]): string {
+export function exprFor(expr: string, range: QueryRange): string {
   return substituteAll(expr, grafanaVariables(range.seconds, range.step, SCRAPE_SECONDS));
 }
 
@@ -90,8 +93,6 @@ export interface QueryTiming {
  */
 const QUERY_TIMEOUT_MS = 60_000;
 
-type QueryRange = (typeof QUERY_RANGES)[number];
-
 /** When a dashboard is opened: Grafana aligns a range query's end to its step, and sends an instant query at the range's end itself. */
 interface DashboardTime {
   alignedEnd: number;
@@ -103,7 +104,7 @@ async function timedQuery(baseUrl: string, q: DashboardQuery, range: QueryRange,
   const url = new URL(q.instant ? "/api/v1/query" : "/api/v1/query_range", baseUrl);
   const end = at.alignedEnd;
   const window: Record<string, string> = q.instant ? { time: String(at.now) } : { start: String(end - range.seconds), end: String(end), step: String(range.step) };
-  const params = { query: exprFor(q.expr, range), ...window, ...Object.fromEntries(new URLSearchParams(DATASOURCE.customQueryParameters)), ...(engine ? { engine } : {}) };
+  const params = { query: exprFor(q.expr, range), ...window, ...DATASOURCE_PARAMS, ...(engine ? { engine } : {}) };
   url.search = new URLSearchParams(params).toString();
   const began = performance.now();
   const res = await fetch(url, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });

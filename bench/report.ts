@@ -7,7 +7,7 @@ import * as path from "path";
 import { LatencyPlotInput, svgLatencyPlot, svgPlot } from "./plot";
 import { LagSummary } from "./end-to-end-lag";
 import type { HistoryResult } from "./history-run";
-import { LatencySummary, QUERY_RANGES, QueryTiming, SeedQueryFigure } from "./queries";
+import { CacheState, LatencySummary, QUERY_RANGES, QueryTiming, SeedQueryFigure } from "./queries";
 import { WindowSummary } from "./sampler";
 import { SynthScaleResult } from "./synth-scale";
 
@@ -104,8 +104,8 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.i
 const mib = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / 2 ** 20);
 const ratio = (measured: number | undefined, seed: number) => (measured === undefined ? "n/a" : `${(measured / seed).toFixed(2)}`);
 
-/** A level's dashboard query latency over `range`, cold or cached. */
-const latencyOf = (level: LevelResult | undefined, range: string, cache: string) => level?.queries?.summary.find((s) => s.range === range && s.cache === cache);
+/** A level's dashboard query latency over `range`, in one cache state. */
+const latencyOf = (level: LevelResult | undefined, range: string, cache: CacheState) => level?.queries?.summary.find((s) => s.range === range && s.cache === cache);
 
 export interface TableRow {
   what: string;
@@ -128,7 +128,7 @@ export function seedTable(results: BenchResults): TableRow[] {
     { what: "Remote-write queue lag p50 / p99 (the agents' gauges, in whole seconds)", seed: "", measured: `${fmt(w?.lagP50Seconds, 2)} / ${fmt(w?.lagP99Seconds, 2)} s`, ratio: "" },
   ];
   for (const { name: range } of QUERY_RANGES) {
-    for (const cache of ["cold", "cached"]) {
+    for (const cache of ["cold", "cached"] as const) {
       const s = latencyOf(base, range, cache);
       rows.push({
         what: `Query latency p50 / p99, ${range}, ${cache}${s?.errors ? ` (${s.errors} failed, left out of the percentiles)` : ""}`,
@@ -289,7 +289,7 @@ export function markdownReport(results: BenchResults): string {
 /** The latency plot's input: the 1x level's latency by range and every level's lag readings. */
 export function latencyPlotInput(results: BenchResults): LatencyPlotInput {
   const base = results.levels.find((l) => l.level === 1);
-  const of = (range: string, cache: string) => latencyOf(base, range, cache);
+  const of = (range: string, cache: CacheState) => latencyOf(base, range, cache);
   return {
     ranges: QUERY_RANGES.filter((r) => of(r.name, "cold")).map((r) => ({
       range: r.name,

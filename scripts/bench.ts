@@ -115,10 +115,11 @@ async function timeQueries(run: LevelRun, level: number): Promise<LevelResult["q
 
 /**
  * One level: the generators resized, a warm-up, the measurement window, its verdict, and the
- * queries when asked for. The first level (and the agents' "before" run) gets the longer window.
+ * queries when asked for (never for the agents' "before" run). The first level gets the longer window.
  */
-async function measureLevel(run: LevelRun, level: number, first = level === run.args.levels[0], withQueries = true): Promise<LevelResult> {
+async function measureLevel(run: LevelRun, level: number, opts: { withQueries: boolean } = { withQueries: true }): Promise<LevelResult> {
   const { args, progress } = run;
+  const first = level === args.levels[0];
   const generatorSeries = await sizeGenerators(run.generators, run.platform.fleet.agents, run.baseline, level);
   const offeredSeries = level * SEED_ACTIVE_SERIES;
   const warmupMs = (first ? args.warmupMinutes : args.settleMinutes) * 60_000;
@@ -142,7 +143,7 @@ async function measureLevel(run: LevelRun, level: number, first = level === run.
     verdict: verdict(window, offeredSamplesPerSecond, { lagP99Seconds: args.lagLimitSeconds, minIngestRatio: 0.95 }, endToEndLag),
   };
   log(`level ${level}x: ${Math.round(window.ingestedSamplesPerSecond ?? 0)} samples/s ingested, end-to-end lag p50 ${endToEndLag.p50Seconds?.toFixed(2)}s p99 ${endToEndLag.p99Seconds?.toFixed(2)}s (${endToEndLag.samples} probe samples), ${result.verdict.holds ? "holds" : `does not hold: ${result.verdict.reasons.join("; ")}`}`);
-  if (withQueries && args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
+  if (opts.withQueries && args.queries && (args.queryLevels === "all" || first)) result.queries = await timeQueries(run, level);
   return result;
 }
 
@@ -156,7 +157,7 @@ async function measureAgentsBefore(run: LevelRun): Promise<LevelResult> {
   log(`agents before: rolling every agent to ${AGENTS_BEFORE}`);
   await Promise.all(agents.map((a) => a.roll(agentPlanBefore(a.plan))));
   try {
-    const result = await measureLevel(run, run.args.levels[0], true, false);
+    const result = await measureLevel(run, run.args.levels[0], { withQueries: false });
     log(`agents before: largest agent ${((result.window.agentRssMaxBytes ?? 0) / 2 ** 20).toFixed(0)} MiB, end-to-end lag p99 ${result.endToEndLag?.p99Seconds?.toFixed(2)}s`);
     return result;
   } finally {

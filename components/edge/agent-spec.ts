@@ -35,6 +35,9 @@ export interface ContainerPatch {
   env: { name: string; value: string }[];
 }
 
+/** The variable that carries the soft memory limit into the agent's Go runtime. */
+export const SOFT_MEMORY_LIMIT_ENV = "GOMEMLIMIT";
+
 /**
  * The spec's `containers` for the agent's soft memory limit, when set: GOMEMLIMIT in bytes (Go
  * reads no Kubernetes quantities). Unset, no `containers` at all (an empty list does not survive
@@ -42,7 +45,7 @@ export interface ContainerPatch {
  */
 export function agentContainers(softMemoryLimit: EdgeSettings["softMemoryLimit"]): { containers?: ContainerPatch[] } {
   if (softMemoryLimit === undefined) return {};
-  return { containers: [{ name: "prometheus", env: [{ name: "GOMEMLIMIT", value: String(parseQuantity(softMemoryLimit)) }] }] };
+  return { containers: [{ name: "prometheus", env: [{ name: SOFT_MEMORY_LIMIT_ENV, value: String(parseQuantity(softMemoryLimit)) }] }] };
 }
 
 /** The configured requests and limits, without the unset ones. */
